@@ -1,0 +1,31 @@
+/**
+ * Unit specs sit beside the code; end-to-end specs in test/ run the real app on real PostgreSQL.
+ * NestJS 12 ships as ES modules, so the tests run as ES modules too (see the `test` script).
+ */
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.spec.json', useESM: true }],
+};
+const esm = { extensionsToTreatAsEsm: ['.ts'], transform };
+
+module.exports = {
+  globalSetup: '<rootDir>/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/test/support/global-teardown.js',
+  maxWorkers: 2,
+  projects: [
+    {
+      displayName: 'unit',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/client/**/*.spec.ts'],
+      ...esm,
+    },
+    {
+      displayName: 'e2e',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      ...esm,
+      testTimeout: 60000,
+    },
+  ],
+};

@@ -1,0 +1,50 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+export type RevocationReason =
+  | 'logout'
+  | 'logout_all'
+  | 'revoked_by_user'
+  | 'password_changed'
+  | 'refresh_token_reused'
+  | 'admin';
+
+/** One sign-in: the family its refresh tokens belong to, and the row every change locks. */
+@Entity({ name: 'sessions' })
+@Index('sessions_user_created', ['userId', 'createdAt'])
+export class Session {
+  @PrimaryColumn({ type: 'uuid' })
+  id!: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId!: string;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'last_used_at', type: 'timestamptz' })
+  lastUsedAt!: Date;
+
+  /** Idle end: the expiry of the live refresh token. */
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt!: Date;
+
+  /** Absolute end: no refresh token of this session outlives it. */
+  @Column({ name: 'absolute_expires_at', type: 'timestamptz' })
+  absoluteExpiresAt!: Date;
+
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
+  revokedAt!: Date | null;
+
+  @Column({ name: 'revoked_reason', type: 'text', nullable: true })
+  revokedReason!: RevocationReason | null;
+
+  /** The live refresh token's jti: the only one a refresh may rotate. */
+  @Column({ name: 'current_token_id', type: 'uuid', nullable: true })
+  currentTokenId!: string | null;
+
+  @Column({ name: 'user_agent', type: 'text', nullable: true })
+  userAgent!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  ip!: string | null;
+}

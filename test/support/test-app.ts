@@ -1,0 +1,123 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createTestSchema, dropTestSchema } from './test-database';
+
+/**
+ * The e2e tests run the service exactly as `npm start` does: `node dist/main.js` (built once by
+ * the global setup), whose `createApp()` is the one in src/app.setup.ts, in a process of its own,
+ * driven over HTTP.
+ */
+export const MAIN = resolve(process.cwd(), 'dist/main.js');
+
+/** Keys are shared by every test app, as by the instances of one deployment. */
+export const TEST_DATA_DIR = join(tmpdir(), 'session-service-test-keys');
+
+export interface TestApp {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  /** The database URL the app uses (a schema of its own). */
+  databaseUrl: string;
+  /** Every line the process wrote, stdout and stderr, parsed where it is JSON. */
+  logs: string[];
+  process: ChildProcess;
+  /** Sends a signal and resolves with the exit code once the process has ended. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** Reuse the schema of another app: several instances on one database. */
+  databaseUrl?: string;
+}
+
+const BASE_ENV = {
+  NODE_ENV: 'test',
+  DATA_DIR: TEST_DATA_DIR,
+  LOG_LEVEL: 'info',
+  PORT: '0',
+  HOST: '127.0.0.1',
+  PUBLIC_URL: 'http://localhost:3000',
+};
+
+/** Starts the real service on a fresh schema (or a given database URL) and a free port. */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  mkdirSync(TEST_DATA_DIR, { recursive: true });
+  const schema = options.databaseUrl ? null : await createTestSchema();
+  const databaseUrl = options.databaseUrl ?? schema!.url;
+  const child = spawnService({ ...BASE_ENV, ...options.env, DATABASE_URL: databaseUrl });
+  const logs = collectLines(child);
+  const port = await waitForListening(child, logs);
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    databaseUrl,
+    logs,
+    process: child,
+    stop,
+    close: async () => {
+      await stop();
+      if (schema) await dropTestSchema(schema.schema);
+    },
+  };
+}
+
+/** Runs `node dist/main.js` with exactly this environment (plus PATH and HOME). */
+export function spawnService(env: Record<string, string | undefined>): ChildProcess {
+  return spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+export function collectLines(child: ChildProcess): string[] {
+  const lines: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream) createInterface({ input: stream }).on('line', (line) => lines.push(line));
+  }
+  return lines;
+}
+
+async function waitForListening(child: ChildProcess, logs: string[]): Promise<number> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    for (const line of logs) {
+      const port = listeningPort(line);
+      if (port) return port;
+    }
+    if (child.exitCode !== null) {
+      throw new Error(`The service exited with ${child.exitCode}:\n${logs.join('\n')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`The service did not start within 60 s:\n${logs.join('\n')}`);
+}
+
+function listeningPort(line: string): number | null {
+  if (!line.includes('Listening on')) return null;
+  try {
+    const port = (JSON.parse(line) as { port?: unknown }).port;
+    return typeof port === 'number' ? port : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The JSON log lines of a test app, parsed. */
+export function jsonLogs(app: Pick<TestApp, 'logs'>): Record<string, unknown>[] {
+  return app.logs.flatMap((line) => {
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+}
