@@ -38,11 +38,11 @@ export async function createApp(
     return503OnClosing: true,
     routerOptions: { maxParamLength: 256 },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config),
-    adapter,
-    { bodyParser: false, bufferLogs: true, abortOnError: false },
-  );
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bodyParser: false,
+    bufferLogs: true,
+    abortOnError: false,
+  });
   app.useLogger(new PinoNestLogger(logger));
   await configureHttp(app, config);
   if (config.docsEnabled) setupDocs(app, config);
@@ -85,7 +85,8 @@ async function configureHttp(app: NestFastifyApplication, config: AppConfig): Pr
   });
 
   fastify.addHook('onRequest', async (request, reply) => {
-    void reply.header('X-Request-Id', request.id);
+    // Answers carry tokens and personal data: no cache keeps them, unless a route says otherwise.
+    void reply.header('X-Request-Id', request.id).header('Cache-Control', 'no-store');
   });
 }
 

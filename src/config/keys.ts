@@ -54,7 +54,11 @@ export function loadKeyMaterial(sources: KeySources): KeyMaterial {
   const secret = sources.refreshSecret ?? developmentKey(sources, 'REFRESH_TOKEN_SECRET');
 
   const signingKey = parsePrivateKey(privateKeyPem);
-  const signing = describePublicKey(createPublicKey(signingKey), 'JWT_PRIVATE_KEY', PRIVATE_KEY_ACCEPTS);
+  const signing = describePublicKey(
+    createPublicKey(signingKey),
+    'JWT_PRIVATE_KEY',
+    PRIVATE_KEY_ACCEPTS,
+  );
   const verification = new Map<string, AccessVerificationKey>([[signing.kid, signing]]);
   for (const pem of splitPem(sources.publicKeysPem ?? '')) {
     const older = describePublicKey(parsePublicKey(pem), 'JWT_PUBLIC_KEYS', PUBLIC_KEYS_ACCEPTS);

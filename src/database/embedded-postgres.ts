@@ -74,7 +74,9 @@ export class EmbeddedPostgres {
     try {
       await cluster.start();
     } catch (error) {
-      throw new Error(`The embedded PostgreSQL did not start in ${directory}: ${String(error)}`);
+      throw new Error(`The embedded PostgreSQL did not start in ${directory}: ${String(error)}`, {
+        cause: error,
+      });
     }
     const embedded = new EmbeddedPostgres(
       cluster,

@@ -109,8 +109,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
         message: 'Too many requests; slow down.',
       };
     }
-    const fastifyCode = (exception as { code?: unknown } | null)?.code;
-    if (typeof fastifyCode === 'string' && FASTIFY_ERRORS[fastifyCode]) {
+    const fastifyCode = fastifyErrorCode(exception);
+    if (fastifyCode !== undefined && FASTIFY_ERRORS[fastifyCode]) {
       const [statusCode, code, message] = FASTIFY_ERRORS[fastifyCode];
       return { statusCode, code, message };
     }
@@ -119,6 +119,18 @@ export class AllExceptionsFilter implements ExceptionFilter {
         statusCode: HttpStatus.BAD_REQUEST,
         code: 'malformed_json',
         message: 'The request body is not valid JSON.',
+      };
+    }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn({
+        msg: 'Database unavailable',
+        requestId: request.id,
+        err: String(exception),
+      });
+      return {
+        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+        code: 'service_unavailable',
+        message: 'The service is unavailable; try again shortly.',
       };
     }
     const status = statusOf(exception);
@@ -141,9 +153,51 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 }
 
+/** Nest's Fastify adapter wraps Fastify's own errors in an HttpException, the original as its cause. */
+function fastifyErrorCode(exception: unknown): string | undefined {
+  const error = exception as { code?: unknown; cause?: { code?: unknown } } | null;
+  const code = error?.code ?? error?.cause?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 function statusOf(exception: unknown): number | undefined {
   if (exception instanceof HttpException) return exception.getStatus();
   const status = (exception as { statusCode?: unknown } | null)?.statusCode;
   // Fastify's client errors (bad headers, aborted bodies) carry a 4xx; anything else is ours.
   return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
+}
+
+const CONNECTION_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EPIPE',
+]);
+
+/**
+ * A passing failure to reach PostgreSQL: connection refused or lost, pool timeout, server shutting
+ * down (SQLSTATE class 08 and 57P0x). Answered 503 so that clients keep good sessions.
+ */
+function isDatabaseUnavailable(exception: unknown): boolean {
+  for (let error = exception, depth = 0; error && depth < 4; depth++) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    if (typeof code === 'string') {
+      if (CONNECTION_ERRORS.has(code) || code.startsWith('08') || /^57P0[1-3]$/.test(code)) {
+        return true;
+      }
+    }
+    if (
+      typeof message === 'string' &&
+      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+        message,
+      )
+    ) {
+      return true;
+    }
+    error =
+      (error as { driverError?: unknown; cause?: unknown }).driverError ??
+      (error as { cause?: unknown }).cause;
+  }
+  return false;
 }

@@ -29,9 +29,7 @@ export class InitialSchema1764086400000 implements MigrationInterface {
         user_agent text,
         ip text
       )`);
-    await queryRunner.query(
-      `CREATE INDEX sessions_user_created ON sessions (user_id, created_at)`,
-    );
+    await queryRunner.query(`CREATE INDEX sessions_user_created ON sessions (user_id, created_at)`);
     // The revocation catch-up reads recent revocations on every instance, every half second.
     await queryRunner.query(
       `CREATE INDEX sessions_revoked_at ON sessions (revoked_at) WHERE revoked_at IS NOT NULL`,
@@ -58,7 +56,9 @@ export class InitialSchema1764086400000 implements MigrationInterface {
         ip text,
         user_agent text
       )`);
-    await queryRunner.query(`CREATE INDEX security_events_user_at ON security_events (user_id, at)`);
+    await queryRunner.query(
+      `CREATE INDEX security_events_user_at ON security_events (user_id, at)`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

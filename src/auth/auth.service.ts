@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { AppError } from '../common/errors/app-error';
+import { ClientInfo } from '../common/client-info';
+import { SessionsService, SessionUser } from '../sessions/sessions.service';
+import { SecurityEventsRepository } from '../users/security-events.repository';
+import { UsersService } from '../users/users.service';
+import { LoginDto, RegisterDto } from './dto/credentials.dto';
+import { TokenService } from './tokens/token.service';
+import { RefreshClaims } from './tokens/token.types';
+
+/** Everything a sign-in, a refresh or a replay hands back to the client. */
+export interface IssuedTokens {
+  sessionId: string;
+  user: SessionUser;
+  accessToken: string;
+  accessTokenExpiresAt: Date;
+  expiresIn: number;
+  refreshToken: string;
+  refreshTokenExpiresAt: Date;
+}
+
+@Injectable()
+export class AuthService {
+  private readonly mint = (claims: RefreshClaims) => this.tokens.signRefreshToken(claims);
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly tokens: TokenService,
+    private readonly events: SecurityEventsRepository,
+  ) {}
+
+  async register(input: RegisterDto, client: ClientInfo): Promise<IssuedTokens> {
+    const user = await this.users.register(input, client);
+    return this.startSession(user, client);
+  }
+
+  async login(input: LoginDto, client: ClientInfo): Promise<IssuedTokens> {
+    const user = await this.users.authenticate(input.email, input.password, client);
+    if (!user)
+      throw AppError.unauthorized('invalid_credentials', 'The email or password is wrong.');
+    const issued = await this.startSession(user, client);
+    await this.events.record({
+      userId: user.id,
+      type: 'login',
+      sessionId: issued.sessionId,
+      ...client,
+    });
+    return issued;
+  }
+
+  async refresh(
+    presented: { raw: string; userId: string; sessionId: string; tokenId: string },
+    client: ClientInfo,
+  ): Promise<IssuedTokens> {
+    const rotated = await this.sessions.rotate(presented, client, this.mint);
+    return this.withAccessToken(rotated.user, rotated.sessionId, rotated.refresh);
+  }
+
+  logout(userId: string, sessionId: string, client: ClientInfo): Promise<void> {
+    return this.sessions.revokeOne(sessionId, userId, 'logout', client);
+  }
+
+  async logoutAll(userId: string, client: ClientInfo): Promise<void> {
+    await this.sessions.revokeAllOfUser(userId, 'logout_all', 'logout_all', client);
+  }
+
+  /** Changes the password and revokes every other session; the caller's session goes on. */
+  async changePassword(
+    userId: string,
+    sessionId: string,
+    current: string,
+    next: string,
+    client: ClientInfo,
+  ): Promise<void> {
+    await this.users.changePassword(userId, current, next);
+    await this.sessions.revokeAllOfUser(
+      userId,
+      'password_changed',
+      'password_changed',
+      client,
+      sessionId,
+    );
+  }
+
+  private async startSession(user: SessionUser, client: ClientInfo): Promise<IssuedTokens> {
+    const started = await this.sessions.start(user.id, client, this.mint);
+    return this.withAccessToken(user, started.sessionId, started);
+  }
+
+  private async withAccessToken(
+    user: SessionUser,
+    sessionId: string,
+    refresh: { token: string; claims: RefreshClaims },
+  ): Promise<IssuedTokens> {
+    const access = await this.tokens.signAccessToken({
+      userId: user.id,
+      sessionId,
+      roles: user.roles,
+    });
+    return {
+      sessionId,
+      user,
+      accessToken: access.token,
+      accessTokenExpiresAt: access.expiresAt,
+      expiresIn: access.expiresIn,
+      refreshToken: refresh.token,
+      refreshTokenExpiresAt: new Date(refresh.claims.expiresAt * 1000),
+    };
+  }
+}

@@ -1,0 +1,50 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
+import { CharacterLength, NormalizeEmail } from '../../common/validators';
+
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 128;
+
+export class LoginDto {
+  @ApiProperty({ example: 'a@example.com', maxLength: 254 })
+  @NormalizeEmail()
+  @IsString()
+  @MaxLength(254)
+  @IsEmail({ allow_display_name: false, allow_ip_domain: false })
+  email!: string;
+
+  @ApiProperty({ example: 'correct horse battery staple', minLength: 8, maxLength: 128 })
+  @IsString()
+  @CharacterLength(PASSWORD_MIN, PASSWORD_MAX)
+  password!: string;
+}
+
+export class RegisterDto extends LoginDto {
+  @ApiPropertyOptional({ example: 'Ada', maxLength: 100, nullable: true })
+  @IsOptional()
+  @IsString()
+  @CharacterLength(1, 100)
+  displayName?: string;
+}
+
+export class ChangePasswordDto {
+  @ApiProperty({ minLength: 8, maxLength: 128 })
+  @IsString()
+  @CharacterLength(1, PASSWORD_MAX)
+  currentPassword!: string;
+
+  @ApiProperty({ minLength: 8, maxLength: 128 })
+  @IsString()
+  @CharacterLength(PASSWORD_MIN, PASSWORD_MAX)
+  newPassword!: string;
+}
+
+export class RefreshDto {
+  @ApiPropertyOptional({
+    description: 'The refresh token; browsers using the cookie transport omit it.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  refreshToken?: string;
+}

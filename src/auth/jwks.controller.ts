@@ -1,0 +1,27 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from './decorators/public.decorator';
+import { TokenService } from './tokens/token.service';
+
+@ApiTags('keys')
+@Public()
+@Controller('.well-known')
+export class JwksController {
+  constructor(private readonly tokens: TokenService) {}
+
+  @Get('jwks.json')
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOperation({
+    summary: 'The public keys that verify access tokens (current and still trusted)',
+  })
+  @ApiOkResponse({
+    schema: {
+      example: {
+        keys: [{ kty: 'EC', crv: 'P-256', x: '…', y: '…', kid: '…', alg: 'ES256', use: 'sig' }],
+      },
+    },
+  })
+  jwks(): { keys: Record<string, string>[] } {
+    return this.tokens.jwks();
+  }
+}

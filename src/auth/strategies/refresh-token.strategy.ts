@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../../common/errors/app-error';
+import { TokenService } from '../tokens/token.service';
+import { PresentedRefreshToken } from '../tokens/token.types';
+import { bodyRefreshToken, cookie, REFRESH_COOKIE } from './extract-token';
+import { TokenStrategy } from './token.strategy';
+
+export const REFRESH_STRATEGY = 'jwt-refresh';
+
+/**
+ * The refresh token, from the JSON body or the `__Secure-refresh_token` cookie (the body wins, and
+ * is then answered in the body). Only the token itself is checked here; whether it may rotate is
+ * the session's decision, under its row lock.
+ */
+@Injectable()
+export class RefreshTokenStrategy extends PassportStrategy(TokenStrategy, REFRESH_STRATEGY) {
+  constructor(private readonly tokens: TokenService) {
+    super({
+      extract: (request: FastifyRequest) =>
+        bodyRefreshToken(request) ?? cookie(request, REFRESH_COOKIE),
+      missing: () => AppError.unauthorized('refresh_token_missing', 'A refresh token is required.'),
+    });
+  }
+
+  async validate(request: FastifyRequest, token: string): Promise<PresentedRefreshToken> {
+    const claims = await this.tokens.verifyRefreshToken(token);
+    return { ...claims, raw: token, via: bodyRefreshToken(request) ? 'body' : 'cookie' };
+  }
+}

@@ -1,0 +1,216 @@
+import { Injectable } from '@nestjs/common';
+import { KeyObject, randomUUID } from 'node:crypto';
+import {
+  errors,
+  JWTHeaderParameters,
+  JWTPayload,
+  jwtVerify,
+  JWTVerifyOptions,
+  SignJWT,
+} from 'jose';
+import { AppError, ErrorCode } from '../../common/errors/app-error';
+import { AppConfig } from '../../config/app-config';
+import {
+  ACCESS_TOKEN_TYPE,
+  MAX_TOKEN_LENGTH,
+  REFRESH_ALGORITHM,
+  REFRESH_TOKEN_TYPE,
+  RefreshClaims,
+} from './token.types';
+
+export interface AccessClaims {
+  userId: string;
+  sessionId: string;
+  roles: string[];
+  tokenId: string;
+  expiresAt: Date;
+}
+
+export interface SignedAccessToken {
+  token: string;
+  expiresAt: Date;
+  expiresIn: number;
+}
+
+/** Header parameters that would let a token choose its own verification key: never honoured. */
+const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256'] as const;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Mints and verifies both kinds of token. Access tokens: ES256 (or EdDSA) with a `kid` from the JWK
+ * Set; refresh tokens: HS256 with a separate secret. Each verification pins algorithm, `typ`,
+ * issuer and audience, so a token of one kind is never accepted as the other.
+ */
+@Injectable()
+export class TokenService {
+  private readonly clockToleranceSec: number;
+  private readonly accessAlgorithms: string[];
+
+  constructor(private readonly config: AppConfig) {
+    this.clockToleranceSec = Math.floor(config.clockToleranceMs / 1000);
+    this.accessAlgorithms = [
+      ...new Set([...config.keys.accessVerification.values()].map((key) => key.alg)),
+    ];
+  }
+
+  async signAccessToken(claims: {
+    userId: string;
+    sessionId: string;
+    roles: string[];
+  }): Promise<SignedAccessToken> {
+    const { kid, alg, key } = this.config.keys.accessSigning;
+    const iat = Math.floor(Date.now() / 1000);
+    const exp = iat + Math.floor(this.config.accessTokenTtlMs / 1000);
+    const token = await new SignJWT({ sid: claims.sessionId, roles: claims.roles })
+      .setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_TYPE })
+      .setIssuer(this.config.jwtIssuer)
+      .setAudience(this.config.jwtAudience)
+      .setSubject(claims.userId)
+      .setJti(randomUUID())
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .sign(key);
+    return { token, expiresAt: new Date(exp * 1000), expiresIn: exp - iat };
+  }
+
+  /** Deterministic: the same claims give the same token, which the grace window relies on. */
+  signRefreshToken(claims: RefreshClaims): Promise<string> {
+    return new SignJWT({ sid: claims.sessionId })
+      .setProtectedHeader({ alg: REFRESH_ALGORITHM, typ: REFRESH_TOKEN_TYPE })
+      .setIssuer(this.config.jwtIssuer)
+      .setAudience(this.config.jwtAudience)
+      .setSubject(claims.userId)
+      .setJti(claims.tokenId)
+      .setIssuedAt(claims.issuedAt)
+      .setExpirationTime(claims.expiresAt)
+      .sign(this.config.keys.refreshSecret);
+  }
+
+  async verifyAccessToken(token: string): Promise<AccessClaims> {
+    const payload = await this.verify(token, {
+      typ: ACCESS_TOKEN_TYPE,
+      algorithms: this.accessAlgorithms,
+      key: (header) => this.accessKeyFor(header),
+      invalid: 'access_token_invalid',
+      expired: 'access_token_expired',
+    });
+    const roles = payload.roles;
+    if (!Array.isArray(roles) || !roles.every((role) => typeof role === 'string')) {
+      throw invalidToken('access_token_invalid');
+    }
+    return {
+      userId: payload.sub as string,
+      sessionId: payload.sid as string,
+      roles: roles as string[],
+      tokenId: payload.jti as string,
+      expiresAt: new Date((payload.exp as number) * 1000),
+    };
+  }
+
+  /**
+   * Verifies a refresh token's signature and claims. An expired one is still returned, marked
+   * expired, so that the session's state can decide between `session_expired`,
+   * `refresh_token_expired` and `session_revoked`.
+   */
+  async verifyRefreshToken(token: string): Promise<RefreshClaims & { expired: boolean }> {
+    const options = {
+      typ: REFRESH_TOKEN_TYPE,
+      algorithms: [REFRESH_ALGORITHM],
+      key: (header: JWTHeaderParameters) => this.refreshKeyFor(header),
+      invalid: 'refresh_token_invalid' as const,
+      expired: null,
+    };
+    let payload: JWTPayload;
+    let expired = false;
+    try {
+      payload = await this.verify(token, options);
+    } catch (error) {
+      if (!(error instanceof errors.JWTExpired)) throw error;
+      // Signature and every other claim are checked as of the second before it expired.
+      expired = true;
+      const exp = error.payload.exp as number;
+      payload = await this.verify(token, { ...options, currentDate: new Date((exp - 1) * 1000) });
+    }
+    return {
+      userId: payload.sub as string,
+      sessionId: payload.sid as string,
+      tokenId: payload.jti as string,
+      issuedAt: payload.iat as number,
+      expiresAt: payload.exp as number,
+      expired,
+    };
+  }
+
+  /** The public JWK Set: the signing key and every older key still trusted. */
+  jwks(): { keys: Record<string, string>[] } {
+    return { keys: [...this.config.keys.accessVerification.values()].map((key) => key.jwk) };
+  }
+
+  private async verify(
+    token: string,
+    options: {
+      typ: string;
+      algorithms: string[];
+      key: (header: JWTHeaderParameters) => KeyObject;
+      invalid: ErrorCode;
+      expired: ErrorCode | null;
+      currentDate?: Date;
+    },
+  ): Promise<JWTPayload> {
+    if (token.length > MAX_TOKEN_LENGTH) throw invalidToken(options.invalid);
+    const verifyOptions: JWTVerifyOptions = {
+      issuer: this.config.jwtIssuer,
+      audience: this.config.jwtAudience,
+      typ: options.typ,
+      algorithms: options.algorithms,
+      clockTolerance: this.clockToleranceSec,
+      requiredClaims: ['iss', 'aud', 'sub', 'sid', 'jti', 'iat', 'exp'],
+      currentDate: options.currentDate,
+    };
+    try {
+      const { payload } = await jwtVerify(token, options.key, verifyOptions);
+      if (!isUuid(payload.sub) || !isUuid(payload.sid) || !isUuid(payload.jti)) {
+        throw invalidToken(options.invalid);
+      }
+      return payload;
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) {
+        if (options.expired) {
+          throw AppError.unauthorized(options.expired, 'The token has expired.');
+        }
+        throw error;
+      }
+      if (error instanceof AppError) throw error;
+      throw invalidToken(options.invalid);
+    }
+  }
+
+  private accessKeyFor(header: JWTHeaderParameters): KeyObject {
+    rejectForbiddenHeaders(header, 'access_token_invalid');
+    const key = header.kid ? this.config.keys.accessVerification.get(header.kid) : undefined;
+    if (!key || header.alg !== key.alg) throw invalidToken('access_token_invalid');
+    return key.key;
+  }
+
+  private refreshKeyFor(header: JWTHeaderParameters): KeyObject {
+    rejectForbiddenHeaders(header, 'refresh_token_invalid');
+    if (header.alg !== REFRESH_ALGORITHM || header.kid !== undefined) {
+      throw invalidToken('refresh_token_invalid');
+    }
+    return this.config.keys.refreshSecret;
+  }
+}
+
+function rejectForbiddenHeaders(header: JWTHeaderParameters, code: ErrorCode): void {
+  if (FORBIDDEN_HEADERS.some((name) => name in header) || header.crit !== undefined) {
+    throw invalidToken(code);
+  }
+}
+
+function invalidToken(code: ErrorCode): AppError {
+  return AppError.unauthorized(code, 'The token is not valid.');
+}
+
+function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}

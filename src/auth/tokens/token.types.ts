@@ -1,0 +1,32 @@
+/** What a verified access token says, as guards hand it to route handlers. */
+export interface AuthenticatedUser {
+  id: string;
+  sessionId: string;
+  roles: string[];
+  /** The access token's jti. */
+  tokenId: string;
+  expiresAt: Date;
+  /** How the token came: the Authorization header, or the browser's cookie. */
+  via: 'bearer' | 'cookie';
+}
+
+export interface RefreshClaims {
+  userId: string;
+  sessionId: string;
+  tokenId: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+/** A verified refresh token, with whether its `exp` has passed: the session's state decides the code. */
+export interface PresentedRefreshToken extends RefreshClaims {
+  raw: string;
+  expired: boolean;
+  via: 'body' | 'cookie';
+}
+
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+export const REFRESH_TOKEN_TYPE = 'refresh+jwt';
+export const REFRESH_ALGORITHM = 'HS256';
+/** Far above any token this service mints; longer input is refused before any parsing. */
+export const MAX_TOKEN_LENGTH = 4_096;

@@ -1,0 +1,61 @@
+import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
+import {
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Auth } from '../auth/decorators/auth.decorator';
+import { CurrentUser } from '../auth/decorators/current-user.decorator';
+import type { AuthenticatedUser } from '../auth/tokens/token.types';
+import { Client, ClientInfo } from '../common/client-info';
+import { ErrorResponseDto } from '../common/errors/error-response.dto';
+import { SessionDto } from './dto/session.dto';
+import { SessionsService } from './sessions.service';
+
+@ApiTags('sessions')
+@Auth()
+@Controller('sessions')
+export class SessionsController {
+  constructor(private readonly sessions: SessionsService) {}
+
+  @Get()
+  @ApiOperation({ summary: "The signed-in user's live sessions, newest first" })
+  @ApiOkResponse({ type: [SessionDto] })
+  async list(@CurrentUser() user: AuthenticatedUser): Promise<SessionDto[]> {
+    const sessions = await this.sessions.listLive(user.id);
+    return sessions.map((session) => SessionDto.from(session, user.sessionId));
+  }
+
+  @Delete()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Sign out everywhere else: revoke every other session' })
+  @ApiNoContentResponse()
+  async revokeOthers(
+    @CurrentUser() user: AuthenticatedUser,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    await this.sessions.revokeAllOfUser(
+      user.id,
+      'revoked_by_user',
+      'session_revoked',
+      client,
+      user.sessionId,
+    );
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke one of your sessions' })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'session_not_found' })
+  async revokeOne(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id') id: string,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    const session = await this.sessions.findOwned(id, user.id);
+    await this.sessions.revokeOne(session.id, user.id, 'revoked_by_user', client);
+  }
+}

@@ -1,0 +1,213 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { SecurityEventType } from '../users/security-event.entity';
+import { REVOCATION_CHANNEL } from './revoked-sessions.service';
+import { RevocationReason, Session } from './session.entity';
+
+export interface NewRefreshToken {
+  id: string;
+  sessionId: string;
+  tokenHash: Buffer;
+  parentId: string | null;
+  issuedAt: Date;
+  expiresAt: Date;
+}
+
+export interface NewSession {
+  id: string;
+  userId: string;
+  createdAt: Date;
+  absoluteExpiresAt: Date;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+/** The locked session with its user, the presented token and that token's successor. */
+export interface RotationRow {
+  session_id: string;
+  user_id: string;
+  revoked_at: Date | null;
+  absolute_expires_at: Date;
+  current_token_id: string | null;
+  email: string;
+  display_name: string | null;
+  roles: string[];
+  user_created_at: Date;
+  token_id: string | null;
+  token_hash: Buffer | null;
+  token_expires_at: Date | null;
+  used_at: Date | null;
+  successor_id: string | null;
+  successor_issued_at: Date | null;
+  successor_expires_at: Date | null;
+}
+
+export interface RevocationEvent {
+  type: SecurityEventType;
+  /** One event naming each revoked session, or one event for the whole operation. */
+  perSession: boolean;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** Which sessions a revocation targets; always live ones only. */
+export type RevocationTarget =
+  { sessionId: string; userId?: string } | { userId: string; exceptSessionId?: string };
+
+@Injectable()
+export class SessionsRepository {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+  ) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction('READ COMMITTED', work);
+  }
+
+  /** A new session and its first refresh token, in one statement. */
+  async create(session: NewSession, token: NewRefreshToken): Promise<void> {
+    await this.dataSource.query(
+      `WITH new_session AS (
+         INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at,
+                               absolute_expires_at, current_token_id, user_agent, ip)
+         VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8)
+       )
+       INSERT INTO refresh_tokens (id, session_id, token_hash, parent_id, issued_at, expires_at)
+       VALUES ($6, $1, $9, NULL, $10, $4)`,
+      [
+        session.id,
+        session.userId,
+        session.createdAt,
+        token.expiresAt,
+        session.absoluteExpiresAt,
+        token.id,
+        session.userAgent,
+        session.ip,
+        token.tokenHash,
+        token.issuedAt,
+      ],
+    );
+  }
+
+  /** Locks the session row (refresh and every revocation serialise on it) and reads the rest. */
+  async lockForRotation(
+    manager: EntityManager,
+    sessionId: string,
+    tokenId: string,
+  ): Promise<RotationRow | null> {
+    const rows: RotationRow[] = await manager.query(
+      `SELECT s.id AS session_id, s.user_id, s.revoked_at, s.absolute_expires_at,
+              s.current_token_id, u.email, u.display_name, u.roles,
+              u.created_at AS user_created_at,
+              t.id AS token_id, t.token_hash, t.expires_at AS token_expires_at, t.used_at,
+              t.successor_id, n.issued_at AS successor_issued_at,
+              n.expires_at AS successor_expires_at
+         FROM sessions s
+         JOIN users u ON u.id = s.user_id
+         LEFT JOIN refresh_tokens t ON t.id = $2 AND t.session_id = s.id
+         LEFT JOIN refresh_tokens n ON n.id = t.successor_id
+        WHERE s.id = $1
+          FOR UPDATE OF s`,
+      [sessionId, tokenId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Marks the presented token used, stores its successor and makes it the live one. */
+  async rotate(
+    manager: EntityManager,
+    usedTokenId: string,
+    successor: NewRefreshToken,
+  ): Promise<void> {
+    await manager.query(
+      `WITH used AS (
+         UPDATE refresh_tokens SET used_at = $3, successor_id = $4 WHERE id = $2
+       ), successor AS (
+         INSERT INTO refresh_tokens (id, session_id, token_hash, parent_id, issued_at, expires_at)
+         VALUES ($4, $1, $5, $2, $3, $6)
+       )
+       UPDATE sessions SET current_token_id = $4, last_used_at = $3, expires_at = $6
+        WHERE id = $1`,
+      [
+        successor.sessionId,
+        usedTokenId,
+        successor.issuedAt,
+        successor.id,
+        successor.tokenHash,
+        successor.expiresAt,
+      ],
+    );
+  }
+
+  /**
+   * Revokes the live sessions a target names, notifies every instance (delivered at commit) and
+   * records the security events, in one statement. Returns the ids revoked now.
+   */
+  async revoke(
+    target: RevocationTarget,
+    reason: RevocationReason,
+    event: RevocationEvent,
+    manager?: EntityManager,
+  ): Promise<{ ids: string[]; revokedAt: Date }> {
+    const revokedAt = new Date();
+    const conditions = ['revoked_at IS NULL'];
+    const params: unknown[] = [revokedAt, reason, event.type, event.ip, event.userAgent];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      conditions.push(sql.replace('?', `$${params.length}`));
+    };
+    if ('sessionId' in target) {
+      add('id = ?', target.sessionId);
+      if (target.userId) add('user_id = ?', target.userId);
+    } else {
+      add('user_id = ?', target.userId);
+      if (target.exceptSessionId) add('id <> ?', target.exceptSessionId);
+    }
+    const events = event.perSession
+      ? `SELECT user_id, $3, id, $4, $5 FROM revoked`
+      : `SELECT DISTINCT ON (user_id) user_id, $3, NULL::uuid, $4, $5 FROM revoked`;
+    const rows: { id: string }[] = await (manager ?? this.dataSource.manager).query(
+      `WITH revoked AS (
+         UPDATE sessions SET revoked_at = $1, revoked_reason = $2
+          WHERE ${conditions.join(' AND ')}
+         RETURNING id, user_id
+       ), recorded AS (
+         INSERT INTO security_events (user_id, type, session_id, ip, user_agent) ${events}
+       )
+       SELECT id, pg_notify('${REVOCATION_CHANNEL}', id::text) FROM revoked`,
+      params,
+    );
+    return { ids: rows.map((row) => row.id), revokedAt };
+  }
+
+  /** The user's sessions that can still be refreshed, newest first. */
+  listLive(userId: string, now = new Date()): Promise<Session[]> {
+    return this.sessions
+      .createQueryBuilder('s')
+      .where('s.user_id = :userId', { userId })
+      .andWhere('s.revoked_at IS NULL')
+      .andWhere('s.expires_at > :now', { now })
+      .andWhere('s.absolute_expires_at > :now', { now })
+      .orderBy('s.created_at', 'DESC')
+      .addOrderBy('s.id', 'DESC')
+      .getMany();
+  }
+
+  findOwned(sessionId: string, userId: string): Promise<Session | null> {
+    return this.sessions.findOneBy({ id: sessionId, userId });
+  }
+
+  /** Housekeeping: sessions (and by cascade their tokens) that ended before the cutoff. */
+  async deleteEndedBefore(cutoff: Date): Promise<number> {
+    const result = await this.sessions
+      .createQueryBuilder()
+      .delete()
+      .where('revoked_at < :cutoff OR expires_at < :cutoff OR absolute_expires_at < :cutoff', {
+        cutoff,
+      })
+      .execute();
+    return result.affected ?? 0;
+  }
+}

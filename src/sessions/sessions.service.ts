@@ -1,0 +1,313 @@
+import { Injectable } from '@nestjs/common';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { AppError } from '../common/errors/app-error';
+import { ClientInfo } from '../common/client-info';
+import { AppConfig } from '../config/app-config';
+import { SecurityEventsRepository } from '../users/security-events.repository';
+import { decideRotation } from './rotation';
+import { RevokedSessions } from './revoked-sessions.service';
+import { RevocationReason, Session } from './session.entity';
+import {
+  NewRefreshToken,
+  RevocationEvent,
+  RevocationTarget,
+  RotationRow,
+  SessionsRepository,
+} from './sessions.repository';
+import { SecurityEventType } from '../users/security-event.entity';
+
+/** The claims of a refresh token to mint; the caller signs them (see TokenService). */
+export interface RefreshTokenClaims {
+  userId: string;
+  sessionId: string;
+  tokenId: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+export type MintRefreshToken = (claims: RefreshTokenClaims) => Promise<string>;
+
+export interface IssuedRefreshToken {
+  token: string;
+  claims: RefreshTokenClaims;
+}
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  displayName: string | null;
+  roles: string[];
+  createdAt: Date;
+}
+
+export interface RotationResult {
+  sessionId: string;
+  user: SessionUser;
+  refresh: IssuedRefreshToken;
+}
+
+export interface PresentedRefresh {
+  raw: string;
+  userId: string;
+  sessionId: string;
+  tokenId: string;
+}
+
+const MAX_USER_AGENT = 512;
+
+/**
+ * Sessions and their refresh-token families: start, rotate (with reuse detection and the grace
+ * window), revoke. Every read-then-write runs under the session's row lock.
+ */
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly repository: SessionsRepository,
+    private readonly events: SecurityEventsRepository,
+    private readonly revoked: RevokedSessions,
+  ) {}
+
+  async start(
+    userId: string,
+    client: ClientInfo,
+    mint: MintRefreshToken,
+  ): Promise<IssuedRefreshToken & { sessionId: string }> {
+    const now = new Date();
+    const sessionId = randomUUID();
+    const absoluteExpiresAt = new Date(
+      Math.floor((now.getTime() + this.config.sessionMaxAgeMs) / 1000) * 1000,
+    );
+    const refresh = await this.issue(userId, sessionId, now, absoluteExpiresAt, mint);
+    await this.repository.create(
+      {
+        id: sessionId,
+        userId,
+        createdAt: now,
+        absoluteExpiresAt,
+        userAgent: client.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
+        ip: client.ip,
+      },
+      toRow(refresh, null),
+    );
+    return { ...refresh, sessionId };
+  }
+
+  /**
+   * Rotates a presented refresh token under the session's row lock. Concurrent calls with one
+   * token wait for each other: the first rotates, the rest inside the grace window get the same
+   * successor, so a session never forks.
+   */
+  async rotate(
+    presented: PresentedRefresh,
+    client: ClientInfo,
+    mint: MintRefreshToken,
+  ): Promise<RotationResult> {
+    const outcome = await this.repository.transaction(async (manager) => {
+      const row = await this.repository.lockForRotation(
+        manager,
+        presented.sessionId,
+        presented.tokenId,
+      );
+      const now = new Date();
+      const decision = decideRotation({
+        session: row && {
+          userId: row.user_id,
+          revokedAt: row.revoked_at,
+          absoluteExpiresAt: row.absolute_expires_at,
+          currentTokenId: row.current_token_id,
+        },
+        token:
+          row?.token_id && row.token_expires_at
+            ? {
+                id: row.token_id,
+                expiresAt: row.token_expires_at,
+                usedAt: row.used_at,
+                successorId: row.successor_id,
+              }
+            : null,
+        presented: {
+          userId: presented.userId,
+          hashMatches: !!row?.token_hash && hashEquals(row.token_hash, presented.raw),
+        },
+        now,
+        graceMs: this.config.refreshReuseGraceMs,
+      });
+
+      switch (decision.kind) {
+        case 'rotate': {
+          const refresh = await this.issue(
+            presented.userId,
+            presented.sessionId,
+            now,
+            row!.absolute_expires_at,
+            mint,
+          );
+          await this.repository.rotate(
+            manager,
+            presented.tokenId,
+            toRow(refresh, presented.tokenId),
+          );
+          return { kind: 'issued' as const, row: row!, refresh };
+        }
+        case 'replay': {
+          const claims: RefreshTokenClaims = {
+            userId: presented.userId,
+            sessionId: presented.sessionId,
+            tokenId: decision.successorId,
+            issuedAt: seconds(row!.successor_issued_at!),
+            expiresAt: seconds(row!.successor_expires_at!),
+          };
+          return {
+            kind: 'issued' as const,
+            row: row!,
+            refresh: { token: await mint(claims), claims },
+          };
+        }
+        case 'reuse': {
+          const { revokedAt } = await this.repository.revoke(
+            { sessionId: presented.sessionId },
+            'refresh_token_reused',
+            { type: 'refresh_token_reused', perSession: true, ...client },
+            manager,
+          );
+          return { kind: 'reused' as const, revokedAt };
+        }
+        case 'reject':
+          return { kind: 'rejected' as const, code: decision.code };
+      }
+    });
+
+    if (outcome.kind === 'reused') {
+      this.revoked.add([presented.sessionId], outcome.revokedAt.getTime());
+      throw AppError.unauthorized(
+        'refresh_token_reused',
+        'This refresh token was already used: the session has been revoked.',
+      );
+    }
+    if (outcome.kind === 'rejected') {
+      throw AppError.unauthorized(outcome.code, REJECTION_MESSAGES[outcome.code]);
+    }
+    return {
+      sessionId: presented.sessionId,
+      user: toUser(outcome.row),
+      refresh: outcome.refresh,
+    };
+  }
+
+  /** Revokes one session of a user (a no-op when it is already revoked). */
+  async revokeOne(
+    sessionId: string,
+    userId: string,
+    reason: RevocationReason,
+    client: ClientInfo,
+  ): Promise<void> {
+    await this.revoke({ sessionId, userId }, reason, {
+      type: 'session_revoked',
+      perSession: true,
+      ...client,
+    });
+  }
+
+  /** Revokes every live session of a user, or every one but `exceptSessionId`. */
+  async revokeAllOfUser(
+    userId: string,
+    reason: RevocationReason,
+    eventType: SecurityEventType,
+    client: ClientInfo,
+    exceptSessionId?: string,
+  ): Promise<string[]> {
+    return this.revoke({ userId, exceptSessionId }, reason, {
+      type: eventType,
+      perSession: eventType === 'session_revoked',
+      ...client,
+    });
+  }
+
+  listLive(userId: string): Promise<Session[]> {
+    return this.repository.listLive(userId);
+  }
+
+  async findOwned(sessionId: string, userId: string): Promise<Session> {
+    const session = UUID.test(sessionId)
+      ? await this.repository.findOwned(sessionId, userId)
+      : null;
+    if (!session) throw AppError.notFound('session_not_found', 'There is no such session.');
+    return session;
+  }
+
+  private async revoke(
+    target: RevocationTarget,
+    reason: RevocationReason,
+    event: RevocationEvent,
+  ): Promise<string[]> {
+    const { ids, revokedAt } = await this.repository.revoke(target, reason, event);
+    // This instance stops honouring the access tokens before it answers; others within the window.
+    this.revoked.add(ids, revokedAt.getTime());
+    return ids;
+  }
+
+  private async issue(
+    userId: string,
+    sessionId: string,
+    now: Date,
+    absoluteExpiresAt: Date,
+    mint: MintRefreshToken,
+  ): Promise<IssuedRefreshToken> {
+    const issuedAt = seconds(now);
+    const claims: RefreshTokenClaims = {
+      userId,
+      sessionId,
+      tokenId: randomUUID(),
+      issuedAt,
+      expiresAt: Math.min(
+        issuedAt + Math.floor(this.config.refreshTokenTtlMs / 1000),
+        seconds(absoluteExpiresAt),
+      ),
+    };
+    return { token: await mint(claims), claims };
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const REJECTION_MESSAGES = {
+  refresh_token_invalid: 'The refresh token is not valid.',
+  refresh_token_expired: 'The refresh token has expired: sign in again.',
+  session_revoked: 'This session has been revoked: sign in again.',
+  session_expired: 'This session has reached its maximum age: sign in again.',
+} as const;
+
+function seconds(date: Date): number {
+  return Math.floor(date.getTime() / 1000);
+}
+
+export function hashToken(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+function hashEquals(stored: Buffer, token: string): boolean {
+  const presented = hashToken(token);
+  return stored.length === presented.length && timingSafeEqual(stored, presented);
+}
+
+function toRow(refresh: IssuedRefreshToken, parentId: string | null): NewRefreshToken {
+  return {
+    id: refresh.claims.tokenId,
+    sessionId: refresh.claims.sessionId,
+    tokenHash: hashToken(refresh.token),
+    parentId,
+    issuedAt: new Date(refresh.claims.issuedAt * 1000),
+    expiresAt: new Date(refresh.claims.expiresAt * 1000),
+  };
+}
+
+function toUser(row: RotationRow): SessionUser {
+  return {
+    id: row.user_id,
+    email: row.email,
+    displayName: row.display_name,
+    roles: row.roles,
+    createdAt: row.user_created_at,
+  };
+}

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { QueryFailedError, Repository } from 'typeorm';
+import { AppError } from '../common/errors/app-error';
+import { User } from './user.entity';
+
+const UNIQUE_VIOLATION = '23505';
+
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+
+  findById(id: string): Promise<User | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.users.findOneBy({ email });
+  }
+
+  async create(fields: Pick<User, 'email' | 'passwordHash' | 'displayName'>): Promise<User> {
+    try {
+      return await this.users.save(this.users.create({ ...fields, roles: ['user'] }));
+    } catch (error) {
+      if (
+        error instanceof QueryFailedError &&
+        (error as { code?: string }).code === UNIQUE_VIOLATION
+      ) {
+        throw new AppError(409, 'email_taken', 'An account with this email already exists.');
+      }
+      throw error;
+    }
+  }
+
+  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.users.update({ id }, { passwordHash });
+  }
+
+  async setRoles(id: string, roles: string[]): Promise<void> {
+    await this.users.update({ id }, { roles });
+  }
+}

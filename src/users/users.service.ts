@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { AppError } from '../common/errors/app-error';
+import { ClientInfo } from '../common/client-info';
+import { PasswordHasher } from './password-hasher';
+import { SecurityEventsRepository } from './security-events.repository';
+import { SecurityEvent } from './security-event.entity';
+import { User } from './user.entity';
+import { UsersRepository } from './users.repository';
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly events: SecurityEventsRepository,
+  ) {}
+
+  async register(
+    input: { email: string; password: string; displayName?: string | null },
+    client: ClientInfo,
+  ): Promise<User> {
+    const user = await this.users.create({
+      email: input.email,
+      passwordHash: await this.hasher.hash(input.password),
+      displayName: input.displayName ?? null,
+    });
+    await this.events.record({ userId: user.id, type: 'registered', ...client });
+    return user;
+  }
+
+  /**
+   * The user whose password this is, or null. An unknown email costs one argon2 verification too,
+   * so that timing does not tell which emails have accounts.
+   */
+  async authenticate(email: string, password: string, client: ClientInfo): Promise<User | null> {
+    const user = await this.users.findByEmail(email);
+    const valid = await this.hasher.verify(user?.passwordHash ?? null, password);
+    if (!user) return null;
+    if (!valid) {
+      await this.events.record({ userId: user.id, type: 'login_failed', ...client });
+      return null;
+    }
+    if (this.hasher.needsRehash(user.passwordHash)) {
+      user.passwordHash = await this.hasher.hash(password);
+      await this.users.updatePasswordHash(user.id, user.passwordHash);
+    }
+    return user;
+  }
+
+  async changePassword(userId: string, current: string, next: string): Promise<void> {
+    const user = await this.users.findById(userId);
+    if (!user || !(await this.hasher.verify(user.passwordHash, current))) {
+      throw AppError.forbidden('invalid_credentials', 'The current password is not correct.');
+    }
+    await this.users.updatePasswordHash(userId, await this.hasher.hash(next));
+  }
+
+  async profile(userId: string): Promise<User> {
+    const user = await this.users.findById(userId);
+    if (!user) throw AppError.notFound('not_found', 'This account no longer exists.');
+    return user;
+  }
+
+  securityEvents(userId: string): Promise<SecurityEvent[]> {
+    return this.events.latestForUser(userId, 50);
+  }
+}
