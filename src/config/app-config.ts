@@ -21,6 +21,8 @@ export class AppConfig {
   databaseUrl!: string | null;
   migrationsRun!: boolean;
   redisUrl!: string | null;
+  /** Prepended to every Redis key, so that several deployments (or test runs) share one Redis. */
+  redisKeyPrefix!: string;
   accessTokenTtlMs!: number;
   refreshTokenTtlMs!: number;
   sessionMaxAgeMs!: number;
@@ -73,6 +75,7 @@ export function loadConfig(env: Env): AppConfig {
     databaseUrl: url(read, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     migrationsRun: boolean(read, 'MIGRATIONS_RUN', true),
     redisUrl: url(read, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisKeyPrefix: keyPrefix(read('REDIS_KEY_PREFIX') ?? 'session-service:'),
     accessTokenTtlMs,
     refreshTokenTtlMs: duration(read, 'REFRESH_TOKEN_TTL', '7d', 1_000, 365 * DAY),
     sessionMaxAgeMs: duration(read, 'SESSION_MAX_AGE', '30d', 1_000, 365 * DAY),
@@ -191,6 +194,17 @@ function rate(value: string): { limit: number; ttlMs: number } {
     );
   }
   return { limit, ttlMs };
+}
+
+function keyPrefix(value: string): string {
+  if (!/^[A-Za-z0-9:_.{}-]{1,64}$/.test(value)) {
+    throw new ConfigError(
+      'REDIS_KEY_PREFIX',
+      'up to 64 letters, digits and : _ . - { }, such as session-service:',
+      value,
+    );
+  }
+  return value;
 }
 
 function resolvePath(path: string): string {
