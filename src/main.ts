@@ -1,14 +1,28 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import cluster from 'node:cluster';
+import type { Logger as Pino } from 'pino';
 import { createApp } from './app.setup';
+import { runPrimary } from './cluster';
 import { createLogger, PinoNestLogger } from './common/logger';
+import { AppConfig } from './config/app-config';
 import { loadConfigOrExit } from './config/load-config-or-exit';
 import { EmbeddedPostgres } from './database/embedded-postgres';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit();
-  const pino = createLogger(config.logLevel);
+  const root = createLogger(config.logLevel);
+  const pino = cluster.isWorker ? root.child({ worker: cluster.worker?.id }) : root;
   Logger.overrideLogger(new PinoNestLogger(pino));
+  if (cluster.isPrimary && config.webConcurrency > 1) {
+    await runPrimary(config);
+    return;
+  }
+  await serve(config, pino);
+}
+
+/** One server: the whole service in this process, or one worker of a cluster. */
+async function serve(config: AppConfig, pino: Pino): Promise<void> {
   const logger = new Logger('Bootstrap');
   const embedded = config.databaseUrl ? null : await EmbeddedPostgres.start(config.dataDir);
   if (embedded) config.databaseUrl = embedded.url;
@@ -23,11 +37,14 @@ async function bootstrap(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.log({
-    msg: `Listening on ${config.host}:${port}` + (config.docsEnabled ? ', docs at /docs' : ''),
-    port,
-    publicUrl: config.publicUrl,
-  });
+  // In a cluster the primary announces the shared port once every worker listens.
+  if (cluster.isPrimary) {
+    logger.log({
+      msg: `Listening on ${config.host}:${port}` + (config.docsEnabled ? ', docs at /docs' : ''),
+      port,
+      publicUrl: config.publicUrl,
+    });
+  }
 
   let stopping = false;
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {

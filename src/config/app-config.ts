@@ -14,6 +14,8 @@ export class AppConfig {
   nodeEnv!: NodeEnv;
   host!: string;
   port!: number;
+  /** Worker processes sharing the port (node:cluster); 1 serves from this process alone. */
+  webConcurrency!: number;
   publicUrl!: string;
   logLevel!: LogLevel;
   dataDir!: string;
@@ -64,6 +66,7 @@ export function loadConfig(env: Env): AppConfig {
     nodeEnv,
     host: read('HOST') ?? '0.0.0.0',
     port,
+    webConcurrency: integer(read, 'WEB_CONCURRENCY', 1, 1, 64),
     publicUrl,
     logLevel: oneOf(
       read,
