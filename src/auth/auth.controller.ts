@@ -11,7 +11,6 @@ import {
   ApiOperation,
   ApiServiceUnavailableResponse,
   ApiTags,
-  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Client, ClientInfo } from '../common/client-info';
@@ -25,6 +24,7 @@ import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './dto/cred
 import { MeDto, TokenResponseDto } from './dto/token-response.dto';
 import { LogoutGuard } from './guards/logout.guard';
 import { RefreshTokenGuard } from './guards/refresh-token.guard';
+import { RateLimit } from './decorators/rate-limit.decorator';
 import type { AuthenticatedUser, PresentedRefreshToken } from './tokens/token.types';
 
 const TRANSPORT_HEADER = {
@@ -36,13 +36,13 @@ const TRANSPORT_HEADER = {
 
 @ApiTags('auth')
 @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'validation_failed, malformed_json' })
-@ApiTooManyRequestsResponse({ type: ErrorResponseDto, description: 'too_many_requests' })
 @Controller('auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Public()
   @Post('register')
+  @RateLimit()
   @HttpCode(201)
   @ApiOperation({ summary: 'Create an account and sign in' })
   @ApiHeader(TRANSPORT_HEADER)
@@ -57,6 +57,7 @@ export class AuthController {
 
   @Public()
   @Post('login')
+  @RateLimit()
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in: starts a session' })
   @ApiHeader(TRANSPORT_HEADER)
@@ -70,6 +71,7 @@ export class AuthController {
   @Public()
   @UseGuards(RefreshTokenGuard)
   @Post('refresh')
+  @RateLimit('refresh')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Rotate a refresh token',
@@ -127,6 +129,7 @@ export class AuthController {
   }
 
   @Post('password')
+  @RateLimit()
   @HttpCode(204)
   @Auth()
   @ApiOperation({ summary: 'Change the password; every other session is revoked' })

@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
+import { LimitsModule } from '../limits/limits.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { AccessTokenGuard } from './guards/access-token.guard';
 import { LogoutGuard } from './guards/logout.guard';
+import { RateLimitGuard } from './guards/rate-limit.guard';
 import { RefreshTokenGuard } from './guards/refresh-token.guard';
 import { RolesGuard } from './guards/roles.guard';
 import { JwksController } from './jwks.controller';
@@ -19,7 +21,7 @@ import { TokenService } from './tokens/token.service';
  * `@Roles()` narrows it further. Other modules only use the decorators.
  */
 @Module({
-  imports: [PassportModule, UsersModule, SessionsModule],
+  imports: [PassportModule, UsersModule, SessionsModule, LimitsModule],
   controllers: [AuthController, JwksController],
   providers: [
     AuthService,
@@ -28,6 +30,8 @@ import { TokenService } from './tokens/token.service';
     RefreshTokenStrategy,
     RefreshTokenGuard,
     LogoutGuard,
+    // Global guards run in this order: the rate limit first, so that every request counts.
+    { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: AccessTokenGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],

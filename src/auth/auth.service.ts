@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/errors/app-error';
 import { ClientInfo } from '../common/client-info';
+import { LoginLockout } from '../limits/login-lockout.service';
 import { SessionsService, SessionUser } from '../sessions/sessions.service';
 import { SecurityEventsRepository } from '../users/security-events.repository';
 import { UsersService } from '../users/users.service';
@@ -28,6 +29,7 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly tokens: TokenService,
     private readonly events: SecurityEventsRepository,
+    private readonly lockout: LoginLockout,
   ) {}
 
   async register(input: RegisterDto, client: ClientInfo): Promise<IssuedTokens> {
@@ -35,10 +37,21 @@ export class AuthService {
     return this.startSession(user, client);
   }
 
+  /** Signs in; a locked email is refused (429) before its password is even checked. */
   async login(input: LoginDto, client: ClientInfo): Promise<IssuedTokens> {
-    const user = await this.users.authenticate(input.email, input.password, client);
-    if (!user)
+    const attempt = await this.lockout.begin(input.email);
+    let user: SessionUser | null;
+    try {
+      user = await this.users.authenticate(input.email, input.password, client);
+    } catch (error) {
+      await this.lockout.abandon(attempt);
+      throw error;
+    }
+    if (!user) {
+      if (attempt.isLast) await this.users.recordLoginLocked(input.email, client);
       throw AppError.unauthorized('invalid_credentials', 'The email or password is wrong.');
+    }
+    await this.lockout.succeeded(attempt);
     const issued = await this.startSession(user, client);
     await this.events.record({
       userId: user.id,

@@ -1,0 +1,97 @@
+import request from 'supertest';
+import { me, registerUser, sleep } from './factories/users';
+import { TcpProxy } from './support/tcp-proxy';
+import { createTestApp, TestApp } from './support/test-app';
+
+/**
+ * Two instances on one database. Instance B reaches PostgreSQL through a proxy that the test can
+ * cut: while it is cut, B still answers every access-token check, which proves it reads no row per
+ * request; once restored, a logout on A reaches B within REVOCATION_PROPAGATION.
+ */
+describe('revocation across instances', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let proxy: TcpProxy;
+
+  beforeAll(async () => {
+    a = await createTestApp({ env: { REVOCATION_PROPAGATION: '1s' } });
+    proxy = await TcpProxy.forUrl(a.databaseUrl);
+    b = await createTestApp({
+      databaseUrl: proxy.rewrite(a.databaseUrl),
+      env: { REVOCATION_PROPAGATION: '1s' },
+    });
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await proxy?.close();
+  });
+
+  it('B answers access-token checks with no database at all', async () => {
+    const { tokens } = await registerUser(a.url);
+    await me(b.url, tokens.accessToken).expect(200);
+    await proxy.cut();
+    try {
+      const responses = await Promise.all(
+        Array.from({ length: 100 }, () => me(b.url, tokens.accessToken)),
+      );
+      expect(responses.map((response) => response.status)).toEqual(Array(100).fill(200));
+      expect(responses[0].body.sessionId).toBe(tokens.sessionId);
+      // A route that needs a row does notice the database is gone.
+      const profile = await request(b.url)
+        .get('/users/me')
+        .set('Authorization', `Bearer ${tokens.accessToken}`);
+      expect(profile.status).toBe(503);
+      expect(profile.body.code).toBe('service_unavailable');
+    } finally {
+      await proxy.restore();
+    }
+  });
+
+  it('a logout on A stops the session’s access token on B within REVOCATION_PROPAGATION', async () => {
+    // Let B's revocation listener reconnect after the outage above.
+    await sleep(2_500);
+    for (let round = 0; round < 5; round++) {
+      const { tokens } = await registerUser(a.url);
+      await me(b.url, tokens.accessToken).expect(200);
+      await request(a.url)
+        .post('/auth/logout')
+        .set('Authorization', `Bearer ${tokens.accessToken}`)
+        .expect(204);
+      const answeredAt = Date.now();
+      // On A itself: at once.
+      expect((await me(a.url, tokens.accessToken).expect(401)).body.code).toBe('session_revoked');
+      let revokedOnB = false;
+      while (Date.now() - answeredAt < 1_000) {
+        const response = await me(b.url, tokens.accessToken);
+        if (response.status === 401) {
+          expect(response.body.code).toBe('session_revoked');
+          revokedOnB = true;
+          break;
+        }
+        await sleep(20);
+      }
+      expect(revokedOnB).toBe(true);
+    }
+  });
+
+  it('a revocation missed while B was cut off is caught up after it reconnects', async () => {
+    const { tokens } = await registerUser(a.url);
+    await me(b.url, tokens.accessToken).expect(200);
+    await proxy.cut();
+    await request(a.url)
+      .post('/auth/logout')
+      .set('Authorization', `Bearer ${tokens.accessToken}`)
+      .expect(204);
+    // B cannot know yet: its notification connection is down.
+    await me(b.url, tokens.accessToken).expect(200);
+    await proxy.restore();
+    const restoredAt = Date.now();
+    let status = 200;
+    while (status === 200 && Date.now() - restoredAt < 5_000) {
+      status = (await me(b.url, tokens.accessToken)).status;
+      if (status === 200) await sleep(50);
+    }
+    expect(status).toBe(401);
+  });
+});
