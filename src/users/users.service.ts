@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable } from '@nestjs/common';
 import { AppError } from '../common/errors/app-error';
 import { ClientInfo } from '../common/client-info';
 import { PasswordHasher } from './password-hasher';
+import { EMAIL_PASSWORD_MESSAGE, isTheEmail } from './password-policy';
 import { SecurityEventsRepository } from './security-events.repository';
 import { SecurityEvent } from './security-event.entity';
 import { User } from './user.entity';
@@ -49,10 +50,21 @@ export class UsersService {
 
   async changePassword(userId: string, current: string, next: string): Promise<void> {
     const user = await this.users.findById(userId);
+    if (user && isTheEmail(next, user.email)) {
+      throw new AppError(HttpStatus.BAD_REQUEST, 'validation_failed', 'The request is not valid.', {
+        errors: [{ field: 'newPassword', messages: [`newPassword ${EMAIL_PASSWORD_MESSAGE}`] }],
+      });
+    }
     if (!user || !(await this.hasher.verify(user.passwordHash, current))) {
       throw AppError.forbidden('invalid_credentials', 'The current password is not correct.');
     }
     await this.users.updatePasswordHash(userId, await this.hasher.hash(next));
+  }
+
+  /** The lockout closed on this email: recorded for the account, if there is one. */
+  async recordLoginLocked(email: string, client: ClientInfo): Promise<void> {
+    const user = await this.users.findByEmail(email);
+    if (user) await this.events.record({ userId: user.id, type: 'login_locked', ...client });
   }
 
   async profile(userId: string): Promise<User> {

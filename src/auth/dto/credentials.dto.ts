@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
 import { CharacterLength, NormalizeEmail } from '../../common/validators';
+import { NotCommonPassword, NotTheEmail } from '../../users/password-policy';
 
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 128;
@@ -19,7 +20,22 @@ export class LoginDto {
   password!: string;
 }
 
+/** A new password: 8 to 128 characters, not a common one, not the email. */
+const NEW_PASSWORD = {
+  minLength: PASSWORD_MIN,
+  maxLength: PASSWORD_MAX,
+  description:
+    'Every character counts. Refused: one of the 10,000 most common passwords, or the email.',
+};
+
 export class RegisterDto extends LoginDto {
+  @ApiProperty({ ...NEW_PASSWORD, example: 'correct horse battery staple' })
+  @IsString()
+  @CharacterLength(PASSWORD_MIN, PASSWORD_MAX)
+  @NotCommonPassword()
+  @NotTheEmail('email')
+  override password!: string;
+
   @ApiPropertyOptional({ example: 'Ada', maxLength: 100, nullable: true })
   @IsOptional()
   @IsString()
@@ -33,9 +49,10 @@ export class ChangePasswordDto {
   @CharacterLength(1, PASSWORD_MAX)
   currentPassword!: string;
 
-  @ApiProperty({ minLength: 8, maxLength: 128 })
+  @ApiProperty(NEW_PASSWORD)
   @IsString()
   @CharacterLength(PASSWORD_MIN, PASSWORD_MAX)
+  @NotCommonPassword()
   newPassword!: string;
 }
 
