@@ -41,6 +41,8 @@ const BASE_ENV = {
   PORT: '0',
   HOST: '127.0.0.1',
   PUBLIC_URL: 'http://localhost:3000',
+  // Every test app signs in from 127.0.0.1: only the tests about rate limits set a real one.
+  AUTH_RATE_LIMIT: '100000/1m',
 };
 
 /** Starts the real service on a fresh schema (or a given database URL) and a free port. */
