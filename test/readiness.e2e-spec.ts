@@ -1,0 +1,64 @@
+import request from 'supertest';
+import { expectContractError } from './support/expect-error';
+import { createTestSchema, dropTestSchema } from './support/test-database';
+import { TcpProxy } from './support/tcp-proxy';
+import { createTestApp, TestApp } from './support/test-app';
+
+/** Readiness follows the database: 503 while it is unreachable, 200 again once it is back. */
+describe('readiness', () => {
+  let proxy: TcpProxy;
+  let schema: { url: string; schema: string };
+  let t: TestApp;
+
+  beforeAll(async () => {
+    schema = await createTestSchema();
+    proxy = await TcpProxy.forUrl(schema.url);
+    t = await createTestApp({ databaseUrl: proxy.rewrite(schema.url) });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await proxy?.close();
+    if (schema) await dropTestSchema(schema.schema);
+  });
+  afterEach(() => proxy.restore());
+
+  it('answers 200 while the database answers', async () => {
+    const res = await request(t.url).get('/health/ready').expect(200);
+    expect(res.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
+  });
+
+  it.each(['refuse', 'blackhole'] as const)(
+    'answers 503 service_unavailable while the database is gone (%s), and 200 once it is back',
+    async (mode) => {
+      await request(t.url).get('/health/ready').expect(200);
+      await proxy.cut(mode);
+
+      const started = Date.now();
+      const down = await request(t.url).get('/health/ready').expect(503);
+      // A readiness probe must not hang on a partitioned database: the ping has its own timeout.
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expectContractError(down, 503, 'service_unavailable');
+      // Liveness does not depend on the database: the orchestrator must not restart the process.
+      await request(t.url).get('/health').expect(200);
+
+      await proxy.restore();
+      await eventually(async () => {
+        await request(t.url).get('/health/ready').expect(200);
+      });
+      expect(t.process.exitCode).toBeNull();
+    },
+  );
+});
+
+/** Retries an assertion for up to `ms`: the pool reconnects on its own schedule. */
+async function eventually(assertion: () => Promise<void>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await assertion();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
