@@ -1,0 +1,85 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnService } from './support/test-app';
+
+const EC_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
+const RSA_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
+const SECRET = 'a-production-secret-of-more-than-32-bytes';
+
+/**
+ * A bad value stops the service before it does anything: a non-zero exit and exactly one line on
+ * stderr naming the variable, never the secret it was given. Each case spawns `node dist/main.js`.
+ */
+describe('configuration refusals', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'session-config-'));
+  const productionDataDir = mkdtempSync(join(tmpdir(), 'session-config-production-'));
+  afterAll(() => {
+    for (const dir of [dataDir, productionDataDir]) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.concurrent.each<[string, string, Record<string, string>, string]>([
+    ['ACCESS_TOKEN_TTL', '2h', { ACCESS_TOKEN_TTL: '2h' }, 'to 1h'],
+    ['REFRESH_REUSE_GRACE', 'xyz', { REFRESH_REUSE_GRACE: 'xyz' }, '15m'],
+    ['PORT', 'abc', { PORT: 'abc' }, 'from 0 to 65535'],
+    ['DOCS_ENABLED', 'maybe', { DOCS_ENABLED: 'maybe' }, 'true or false'],
+    ['AUTH_RATE_LIMIT', 'lots', { AUTH_RATE_LIMIT: 'lots' }, '30/1m'],
+    ['JWT_PRIVATE_KEY', 'an RSA key', { JWT_PRIVATE_KEY: RSA_KEY }, 'P-256'],
+  ])('%s: refuses %s', async (variable, _, env, accepts) => {
+    const { code, stdout, stderr } = await runService({ DATA_DIR: dataDir, ...env });
+    expect(code).toBe(1);
+    expect(stdout).toEqual([]);
+    expect(stderr).toHaveLength(1);
+    expect(stderr[0]).toContain(variable);
+    expect(stderr[0]).toContain(accepts);
+  });
+
+  it.concurrent.each<[string, Record<string, string>, string]>([
+    ['REFRESH_TOKEN_SECRET', { REFRESH_TOKEN_SECRET: 'short-but-secret' }, 'short-but-secret'],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://app:hunter2-password@db/app' }, 'hunter2'],
+    ['JWT_PRIVATE_KEY', { JWT_PRIVATE_KEY: EC_KEY.slice(0, 120) }, EC_KEY.slice(30, 60)],
+  ])('%s: refuses a bad value without echoing it', async (variable, env, secret) => {
+    const { code, stdout, stderr } = await runService({ DATA_DIR: dataDir, ...env });
+    expect(code).toBe(1);
+    expect(stdout).toEqual([]);
+    expect(stderr).toHaveLength(1);
+    expect(stderr[0]).toContain(variable);
+    expect(stderr[0]).not.toContain(secret);
+  });
+
+  it.concurrent.each<[string, Record<string, string>]>([
+    ['JWT_PRIVATE_KEY', { REFRESH_TOKEN_SECRET: SECRET }],
+    ['REFRESH_TOKEN_SECRET', { JWT_PRIVATE_KEY: EC_KEY }],
+  ])('production: refuses to start without %s', async (variable, env) => {
+    const { code, stdout, stderr } = await runService({
+      NODE_ENV: 'production',
+      DATA_DIR: productionDataDir,
+      ...env,
+    });
+    expect(code).toBe(1);
+    expect(stdout).toEqual([]);
+    expect(stderr).toHaveLength(1);
+    expect(stderr[0]).toContain(`${variable} is required`);
+    // Production never falls back to development keys kept on disk.
+    expect(readdirSync(productionDataDir)).toEqual([]);
+  });
+});
+
+async function runService(
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string[]; stderr: string[] }> {
+  const child = spawnService({ HOST: '127.0.0.1', PORT: '0', ...env });
+  const output = { stdout: '', stderr: '' };
+  child.stdout?.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  clearTimeout(timer);
+  const lines = (text: string) => text.split('\n').filter((line) => line.trim() !== '');
+  return { code, stdout: lines(output.stdout), stderr: lines(output.stderr) };
+}
