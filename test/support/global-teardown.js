@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-require-imports */
 const { rmSync } = require('node:fs');
 
 module.exports = async function globalTeardown() {
