@@ -91,12 +91,19 @@ export class SessionsRepository {
     );
   }
 
-  /** Locks the session row (refresh and every revocation serialise on it) and reads the rest. */
+  /**
+   * Locks the session row (refresh and every revocation serialise on it), then reads the rest.
+   * Two statements on purpose: under READ COMMITTED, a statement that waited for the lock re-reads
+   * only the locked row, while the token rows it joined stay as they were before the rotation that
+   * held the lock; a parallel refresh would see the new live token beside its own token still
+   * unused, and refuse it. A statement after the lock sees every committed row.
+   */
   async lockForRotation(
     manager: EntityManager,
     sessionId: string,
     tokenId: string,
   ): Promise<RotationRow | null> {
+    await manager.query('SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE', [sessionId]);
     const rows: RotationRow[] = await manager.query(
       `SELECT s.id AS session_id, s.user_id, s.revoked_at, s.absolute_expires_at,
               s.current_token_id, u.email, u.display_name, u.roles,
@@ -108,8 +115,7 @@ export class SessionsRepository {
          JOIN users u ON u.id = s.user_id
          LEFT JOIN refresh_tokens t ON t.id = $2 AND t.session_id = s.id
          LEFT JOIN refresh_tokens n ON n.id = t.successor_id
-        WHERE s.id = $1
-          FOR UPDATE OF s`,
+        WHERE s.id = $1`,
       [sessionId, tokenId],
     );
     return rows[0] ?? null;
