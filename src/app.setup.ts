@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
+import { registerBrowserSecurity } from './auth/transport/browser-security';
 import { createLogger, PinoNestLogger, RequestLogController } from './common/logger';
 import { AppConfig } from './config/app-config';
 import { setupDocs } from './docs/swagger';
@@ -75,6 +76,7 @@ async function configureHttp(app: NestFastifyApplication, config: AppConfig): Pr
     strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
   });
   await app.register(fastifyCookie);
+  registerBrowserSecurity(fastify, config);
   app.enableCors({
     origin: config.corsOrigins,
     credentials: true,

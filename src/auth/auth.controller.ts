@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -13,7 +13,10 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Client, ClientInfo } from '../common/client-info';
+import { AppError } from '../common/errors/app-error';
+import { AppConfig } from '../config/app-config';
 import { ErrorResponseDto } from '../common/errors/error-response.dto';
 import { UserDto } from '../users/dto/user.dto';
 import { AuthService, IssuedTokens } from './auth.service';
@@ -26,6 +29,10 @@ import { LogoutGuard } from './guards/logout.guard';
 import { RefreshTokenGuard } from './guards/refresh-token.guard';
 import { RateLimit } from './decorators/rate-limit.decorator';
 import type { AuthenticatedUser, PresentedRefreshToken } from './tokens/token.types';
+import { clearSessionCookies, setSessionCookies } from './transport/cookies';
+import { csrfTokenFor } from './transport/csrf';
+
+type Transport = 'body' | 'cookie';
 
 const TRANSPORT_HEADER = {
   name: 'X-Auth-Transport',
@@ -38,7 +45,10 @@ const TRANSPORT_HEADER = {
 @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'validation_failed, malformed_json' })
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Public()
   @Post('register')
@@ -51,8 +61,11 @@ export class AuthController {
   async register(
     @Body() body: RegisterDto,
     @Client() client: ClientInfo,
+    @Headers('x-auth-transport') transport: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponseDto> {
-    return toResponse(await this.auth.register(body, client));
+    const chosen = parseTransport(transport);
+    return this.respond(reply, await this.auth.register(body, client), chosen);
   }
 
   @Public()
@@ -64,8 +77,14 @@ export class AuthController {
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'invalid_credentials' })
   @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'service_unavailable' })
-  async login(@Body() body: LoginDto, @Client() client: ClientInfo): Promise<TokenResponseDto> {
-    return toResponse(await this.auth.login(body, client));
+  async login(
+    @Body() body: LoginDto,
+    @Client() client: ClientInfo,
+    @Headers('x-auth-transport') transport: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenResponseDto> {
+    const chosen = parseTransport(transport);
+    return this.respond(reply, await this.auth.login(body, client), chosen);
   }
 
   @Public()
@@ -92,8 +111,11 @@ export class AuthController {
     @CurrentUser() token: PresentedRefreshToken,
     @Body() _body: RefreshDto,
     @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponseDto> {
-    return toResponse(await this.auth.refresh(token, client));
+    // A token sent in the body is answered in the body, even on a session begun with cookies.
+    const transport = token.via === 'cookie' ? 'cookie' : 'body';
+    return this.respond(reply, await this.auth.refresh(token, client), transport);
   }
 
   @Public()
@@ -111,9 +133,11 @@ export class AuthController {
     @CurrentUser() principal: AuthenticatedUser | PresentedRefreshToken,
     @Body() _body: RefreshDto,
     @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
     const userId = 'userId' in principal ? principal.userId : principal.id;
     await this.auth.logout(userId, principal.sessionId, client);
+    clearSessionCookies(reply);
   }
 
   @Post('logout-all')
@@ -124,8 +148,10 @@ export class AuthController {
   async logoutAll(
     @CurrentUser() user: AuthenticatedUser,
     @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
     await this.auth.logoutAll(user.id, client);
+    clearSessionCookies(reply);
   }
 
   @Post('password')
@@ -164,6 +190,32 @@ export class AuthController {
       expiresAt: user.expiresAt.toISOString(),
     };
   }
+
+  /** Tokens in the JSON body, or in httpOnly cookies with none in the body. */
+  private respond(
+    reply: FastifyReply,
+    issued: IssuedTokens,
+    transport: Transport,
+  ): TokenResponseDto {
+    const response = toResponse(issued);
+    if (transport === 'body') return response;
+    setSessionCookies(reply, {
+      ...issued,
+      csrfToken: csrfTokenFor(this.config.keys.csrfSecret, issued.sessionId),
+    });
+    delete response.accessToken;
+    delete response.refreshToken;
+    return response;
+  }
+}
+
+/** `X-Auth-Transport`: `body` (the default) or `cookie`; anything else is a client error. */
+function parseTransport(header: string | undefined): Transport {
+  const value = header?.trim().toLowerCase() ?? 'body';
+  if (value === 'body' || value === 'cookie') return value;
+  throw new AppError(400, 'validation_failed', 'The request is not valid.', {
+    errors: [{ field: 'X-Auth-Transport', messages: ['X-Auth-Transport must be body or cookie'] }],
+  });
 }
 
 function toResponse(issued: IssuedTokens): TokenResponseDto {

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Res } from '@nestjs/common';
 import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
@@ -6,9 +6,11 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Auth } from '../auth/decorators/auth.decorator';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import type { AuthenticatedUser } from '../auth/tokens/token.types';
+import { clearSessionCookies } from '../auth/transport/cookies';
 import { Client, ClientInfo } from '../common/client-info';
 import { ErrorResponseDto } from '../common/errors/error-response.dto';
 import { SessionDto } from './dto/session.dto';
@@ -54,8 +56,11 @@ export class SessionsController {
     @CurrentUser() user: AuthenticatedUser,
     @Param('id') id: string,
     @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
     const session = await this.sessions.findOwned(id, user.id);
     await this.sessions.revokeOne(session.id, user.id, 'revoked_by_user', client);
+    // Revoking the session this browser signs in with is signing out here.
+    if (session.id === user.sessionId) clearSessionCookies(reply);
   }
 }

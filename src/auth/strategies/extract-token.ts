@@ -1,9 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import { ExtractJwt } from 'passport-jwt';
 
-export const ACCESS_COOKIE = '__Host-access_token';
-export const REFRESH_COOKIE = '__Secure-refresh_token';
-export const CSRF_COOKIE = '__Host-csrf_token';
+import { REFRESH_COOKIE } from '../transport/cookies';
+
+export { ACCESS_COOKIE, REFRESH_COOKIE } from '../transport/cookies';
 
 const fromBearerHeader = ExtractJwt.fromAuthHeaderAsBearerToken();
 
