@@ -71,6 +71,8 @@ export async function runPrimary(config: AppConfig): Promise<void> {
         workers: size,
         publicUrl: config.publicUrl,
       });
+      // A parent with an IPC channel (pm2 `wait_ready`, the bench) learns that the cluster serves.
+      process.send?.('ready');
     }
   });
 

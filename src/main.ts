@@ -44,6 +44,7 @@ async function serve(config: AppConfig, pino: Pino): Promise<void> {
       port,
       publicUrl: config.publicUrl,
     });
+    announceReady();
   }
 
   let stopping = false;
@@ -65,6 +66,14 @@ async function serve(config: AppConfig, pino: Pino): Promise<void> {
   };
   process.once('SIGTERM', (signal) => void shutdown(signal));
   process.once('SIGINT', (signal) => void shutdown(signal));
+}
+
+/**
+ * Tells a parent that started this process with an IPC channel (a supervisor such as pm2 with
+ * `wait_ready`, or the bench) that it now serves, whatever the log level.
+ */
+function announceReady(): void {
+  process.send?.('ready');
 }
 
 bootstrap().catch((error: unknown) => {
