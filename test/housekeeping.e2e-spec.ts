@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { registerUser, sleep } from './factories/users';
+import { createTestApp } from './support/test-app';
+import { queryRows } from './support/test-database';
+
+const DAY = 86_400_000;
+
+describe('housekeeping', () => {
+  it('deletes sessions (and their tokens) ended over 30 days ago, and events over 90 days old', async () => {
+    const first = await createTestApp();
+    const { tokens } = await registerUser(first.url);
+    const userId = tokens.user.id;
+    const ago = (days: number) => new Date(Date.now() - days * DAY);
+    const session = async (fields: { revokedAt?: Date; expiresAt: Date; absolute: Date }) => {
+      const id = randomUUID();
+      await queryRows(
+        first.databaseUrl,
+        `INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, absolute_expires_at, revoked_at)
+         VALUES ($1, $2, $3, $3, $4, $5, $6)`,
+        [id, userId, ago(60), fields.expiresAt, fields.absolute, fields.revokedAt ?? null],
+      );
+      await queryRows(
+        first.databaseUrl,
+        `INSERT INTO refresh_tokens (id, session_id, token_hash, issued_at, expires_at)
+         VALUES ($1, $2, '\\x00', $3, $4)`,
+        [randomUUID(), id, ago(60), fields.expiresAt],
+      );
+      return id;
+    };
+    const revokedLongAgo = await session({
+      revokedAt: ago(31),
+      expiresAt: ago(20),
+      absolute: ago(1),
+    });
+    const idleLongAgo = await session({ expiresAt: ago(31), absolute: ago(-1) });
+    const revokedRecently = await session({
+      revokedAt: ago(29),
+      expiresAt: ago(-5),
+      absolute: ago(-5),
+    });
+    await queryRows(
+      first.databaseUrl,
+      `INSERT INTO security_events (user_id, type, at) VALUES ($1, 'login', $2), ($1, 'login', $3)`,
+      [userId, ago(91), ago(89)],
+    );
+    await first.stop();
+
+    // A new instance on the same database runs the job at start.
+    const second = await createTestApp({ databaseUrl: first.databaseUrl });
+    try {
+      await sleep(500);
+      const sessions = await queryRows<{ id: string }>(
+        second.databaseUrl,
+        'SELECT id FROM sessions',
+      );
+      const ids = sessions.map((row) => row.id);
+      expect(ids).toEqual(expect.arrayContaining([tokens.sessionId, revokedRecently]));
+      expect(ids).not.toContain(revokedLongAgo);
+      expect(ids).not.toContain(idleLongAgo);
+      const orphans = await queryRows(
+        second.databaseUrl,
+        'SELECT id FROM refresh_tokens WHERE session_id = ANY($1)',
+        [[revokedLongAgo, idleLongAgo]],
+      );
+      expect(orphans).toHaveLength(0);
+      const events = await queryRows<{ at: Date }>(
+        second.databaseUrl,
+        `SELECT at FROM security_events WHERE user_id = $1 AND at < now() - interval '80 days'`,
+        [userId],
+      );
+      expect(events).toHaveLength(1);
+    } finally {
+      await second.close();
+    }
+  });
+});
