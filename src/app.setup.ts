@@ -90,6 +90,16 @@ async function configureHttp(app: NestFastifyApplication, config: AppConfig): Pr
     // Answers carry tokens and personal data: no cache keeps them, unless a route says otherwise.
     void reply.header('X-Request-Id', request.id).header('Cache-Control', 'no-store');
   });
+
+  // Once the service is stopping, each answer closes its connection: a client that keeps idle
+  // connections open (a proxy, a load balancer) would otherwise hold the shutdown to its deadline.
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (closing) void reply.header('Connection', 'close');
+  });
 }
 
 function requestId(request: IncomingMessage): string {
