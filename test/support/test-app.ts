@@ -15,16 +15,21 @@ export const MAIN = resolve(process.cwd(), 'dist/main.js');
 /** Keys are shared by every test app, as by the instances of one deployment. */
 export const TEST_DATA_DIR = join(tmpdir(), 'session-service-test-keys');
 
-export interface TestApp {
+/** A running `node dist/main.js`, as `startService()` gives it. */
+export interface RunningService {
   /** http://127.0.0.1:<port> */
   url: string;
-  /** The database URL the app uses (a schema of its own). */
-  databaseUrl: string;
+  port: number;
   /** Every line the process wrote, stdout and stderr, parsed where it is JSON. */
   logs: string[];
   process: ChildProcess;
   /** Sends a signal and resolves with the exit code once the process has ended. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface TestApp extends RunningService {
+  /** The database URL the app uses (a schema of its own). */
+  databaseUrl: string;
   close(): Promise<void>;
 }
 
@@ -50,25 +55,34 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   mkdirSync(TEST_DATA_DIR, { recursive: true });
   const schema = options.databaseUrl ? null : await createTestSchema();
   const databaseUrl = options.databaseUrl ?? schema!.url;
-  const child = spawnService({ ...BASE_ENV, ...options.env, DATABASE_URL: databaseUrl });
+  const service = await startService({ ...BASE_ENV, ...options.env, DATABASE_URL: databaseUrl });
+  return {
+    ...service,
+    databaseUrl,
+    close: async () => {
+      await service.stop();
+      if (schema) await dropTestSchema(schema.schema);
+    },
+  };
+}
+
+/**
+ * Spawns `node dist/main.js` with exactly this environment (plus PATH and HOME) and waits until it
+ * listens: for tests of the process itself (the embedded database, signals), where createTestApp's
+ * defaults are in the way. Give it `PORT: '0'` for a free port.
+ */
+export async function startService(
+  env: Record<string, string | undefined>,
+): Promise<RunningService> {
+  const child = spawnService(env);
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   const logs = collectLines(child);
   const port = await waitForListening(child, logs);
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return exited;
   };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    databaseUrl,
-    logs,
-    process: child,
-    stop,
-    close: async () => {
-      await stop();
-      if (schema) await dropTestSchema(schema.schema);
-    },
-  };
+  return { url: `http://127.0.0.1:${port}`, port, logs, process: child, stop };
 }
 
 /** Runs `node dist/main.js` with exactly this environment (plus PATH and HOME). */
