@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { registerBrowserSecurity } from './auth/transport/browser-security';
+import { answerClientError, answerFrameworkError } from './common/filters/framework-errors';
 import { createLogger, PinoNestLogger, RequestLogController } from './common/logger';
 import { AppConfig } from './config/app-config';
 import { setupDocs } from './docs/swagger';
@@ -38,6 +39,8 @@ export async function createApp(
     onConstructorPoisoning: 'remove',
     return503OnClosing: true,
     routerOptions: { maxParamLength: 256 },
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bodyParser: false,

@@ -28,3 +28,21 @@ export function CharacterLength(
     options,
   );
 }
+
+/** Refuses control characters (NUL, escapes, bidi overrides): never part of a name a person types. */
+export function NoControlCharacters(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'noControlCharacters',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || !CONTROL.test(value),
+        defaultMessage: (args) =>
+          `${args?.property ?? 'value'} must not contain control characters`,
+      },
+    },
+    options,
+  );
+}
+
+/** C0/C1 controls, and the bidirectional overrides that make text display other than it reads. */
+const CONTROL = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;

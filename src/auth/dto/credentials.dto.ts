@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
-import { CharacterLength, NormalizeEmail } from '../../common/validators';
+import { CharacterLength, NoControlCharacters, NormalizeEmail } from '../../common/validators';
 import { NotCommonPassword, NotTheEmail } from '../../users/password-policy';
 
 export const PASSWORD_MIN = 8;
@@ -40,6 +40,7 @@ export class RegisterDto extends LoginDto {
   @IsOptional()
   @IsString()
   @CharacterLength(1, 100)
+  @NoControlCharacters()
   displayName?: string;
 }
 
