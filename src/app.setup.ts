@@ -1,9 +1,12 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { registerBrowserSecurity } from './auth/transport/browser-security';
@@ -13,6 +16,8 @@ import { AppConfig } from './config/app-config';
 import { setupDocs } from './docs/swagger';
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
+/** The demo page, built by `npm run build` (scripts/build-public.js) beside the compiled service. */
+export const PUBLIC_DIR = join(__dirname, 'public');
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export interface CreateAppOptions {
@@ -89,6 +94,8 @@ async function configureHttp(app: NestFastifyApplication, config: AppConfig): Pr
     maxAge: 600,
   });
 
+  await registerDemoPage(app);
+
   fastify.addHook('onRequest', async (request, reply) => {
     // Answers carry tokens and personal data: no cache keeps them, unless a route says otherwise.
     void reply.header('X-Request-Id', request.id).header('Cache-Control', 'no-store');
@@ -102,6 +109,24 @@ async function configureHttp(app: NestFastifyApplication, config: AppConfig): Pr
   });
   fastify.addHook('onSend', async (_request, reply) => {
     if (closing) void reply.header('Connection', 'close');
+  });
+}
+
+/**
+ * The demo page at `/`: static files only, each its own GET route (no wildcard), so that any other
+ * path still gets the JSON 404. Not a Nest route, so not in the route-permission table. Skipped
+ * when the page was not built (a build of the service alone).
+ */
+async function registerDemoPage(app: NestFastifyApplication): Promise<void> {
+  if (!existsSync(join(PUBLIC_DIR, 'index.html'))) return;
+  await app.register(fastifyStatic, {
+    root: PUBLIC_DIR,
+    prefix: '/',
+    wildcard: false,
+    decorateReply: false,
+    // The service's own Cache-Control (no-store) stays: the page is small and changes with builds.
+    cacheControl: false,
+    etag: true,
   });
 }
 
