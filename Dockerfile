@@ -1,0 +1,40 @@
+# syntax=docker/dockerfile:1
+# The session service as an image: built and pruned in one stage, run as a non-root user in the next.
+#   docker build -t session-service .
+#   docker run --rm -p 3000:3000 --env-file secrets.env \
+#     -e DATABASE_URL=postgresql://user:password@db-host:5432/sessions session-service
+# NODE_ENV is production here, so JWT_PRIVATE_KEY and REFRESH_TOKEN_SECRET must be given (README,
+# "Docker"). Without DATABASE_URL the service runs its embedded PostgreSQL under DATA_DIR (/data).
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+# Dependencies first, so that a change to the source reuses this layer. Install scripts run: the
+# embedded PostgreSQL links its binaries in one, argon2 picks its prebuilt binary.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build \
+  && npm prune --omit=dev --no-audit --no-fund \
+  && npm cache clean --force
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    DATA_DIR=/data
+WORKDIR /app
+# The code belongs to root and is only read; the service writes nowhere but DATA_DIR.
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 3000
+# Liveness only: readiness (/health/ready) follows the database and belongs to the orchestrator.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Migrations run at start (MIGRATIONS_RUN=false turns that off; then run them with
+# `node dist/database/migrate.js`). Grant a role with `node dist/users/user-role.cli.js <email> <role>`.
+CMD ["node", "dist/main.js"]
