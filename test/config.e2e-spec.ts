@@ -2,7 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnService } from './support/test-app';
+import request from 'supertest';
+import { createTestApp, spawnService } from './support/test-app';
 
 const EC_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   .privateKey.export({ type: 'pkcs8', format: 'pem' })
@@ -16,7 +17,7 @@ const SECRET = 'a-production-secret-of-more-than-32-bytes';
  * A bad value stops the service before it does anything: a non-zero exit and exactly one line on
  * stderr naming the variable, never the secret it was given. Each case spawns `node dist/main.js`.
  */
-describe('configuration refusals', () => {
+describe('configuration', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'session-config-'));
   const productionDataDir = mkdtempSync(join(tmpdir(), 'session-config-production-'));
   afterAll(() => {
@@ -67,6 +68,26 @@ describe('configuration refusals', () => {
     expect(stderr[0]).toContain(`${variable} is required`);
     // Production never falls back to development keys kept on disk.
     expect(readdirSync(productionDataDir)).toEqual([]);
+  });
+
+  it('production starts with explicit keys (a PEM on one line with \\n, as env files carry it)', async () => {
+    const t = await createTestApp({
+      env: {
+        NODE_ENV: 'production',
+        DATA_DIR: productionDataDir,
+        JWT_PRIVATE_KEY: EC_KEY.trim().replace(/\n/g, '\\n'),
+        REFRESH_TOKEN_SECRET: SECRET,
+      },
+    });
+    try {
+      await request(t.url).get('/health/ready').expect(200);
+      // Production serves no docs unless DOCS_ENABLED says so.
+      await request(t.url).get('/docs').expect(404);
+      await request(t.url).get('/docs-json').expect(404);
+      expect(readdirSync(productionDataDir)).toEqual([]);
+    } finally {
+      await t.close();
+    }
   });
 });
 
