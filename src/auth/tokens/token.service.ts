@@ -17,6 +17,7 @@ import {
   REFRESH_TOKEN_TYPE,
   RefreshClaims,
 } from './token.types';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 export interface AccessClaims {
   userId: string;
@@ -35,6 +36,8 @@ export interface SignedAccessToken {
 /** Header parameters that would let a token choose its own verification key: never honoured. */
 const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256'] as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Verified access tokens remembered per process: about 1 KB each. */
+const VERIFIED_ACCESS_TOKENS = 10_000;
 
 /**
  * Mints and verifies both kinds of token. Access tokens: ES256 (or EdDSA) with a `kid` from the JWK
@@ -45,12 +48,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class TokenService {
   private readonly clockToleranceSec: number;
   private readonly accessAlgorithms: string[];
+  private readonly verifiedAccess: VerifiedTokenCache<AccessClaims>;
 
   constructor(private readonly config: AppConfig) {
     this.clockToleranceSec = Math.floor(config.clockToleranceMs / 1000);
     this.accessAlgorithms = [
       ...new Set([...config.keys.accessVerification.values()].map((key) => key.alg)),
     ];
+    this.verifiedAccess = new VerifiedTokenCache(VERIFIED_ACCESS_TOKENS, this.clockToleranceSec);
   }
 
   async signAccessToken(claims: {
@@ -86,7 +91,13 @@ export class TokenService {
       .sign(this.config.keys.refreshSecret);
   }
 
+  /**
+   * Verifies an access token, or finds it among those verified before (and not expired since); the
+   * caller checks the revoked-session set either way.
+   */
   async verifyAccessToken(token: string): Promise<AccessClaims> {
+    const cached = this.verifiedAccess.get(token);
+    if (cached) return copyClaims(cached);
     const payload = await this.verify(token, {
       typ: ACCESS_TOKEN_TYPE,
       algorithms: this.accessAlgorithms,
@@ -98,13 +109,15 @@ export class TokenService {
     if (!Array.isArray(roles) || !roles.every((role) => typeof role === 'string')) {
       throw invalidToken('access_token_invalid');
     }
-    return {
+    const claims: AccessClaims = {
       userId: payload.sub as string,
       sessionId: payload.sid as string,
       roles: roles as string[],
       tokenId: payload.jti as string,
       expiresAt: new Date((payload.exp as number) * 1000),
     };
+    this.verifiedAccess.set(token, copyClaims(claims), payload.exp as number);
+    return claims;
   }
 
   /**
@@ -205,6 +218,11 @@ function rejectForbiddenHeaders(header: JWTHeaderParameters, code: ErrorCode): v
   if (FORBIDDEN_HEADERS.some((name) => name in header) || header.crit !== undefined) {
     throw invalidToken(code);
   }
+}
+
+/** A copy for each caller, so that nothing one request changes reaches the cache. */
+function copyClaims(claims: AccessClaims): AccessClaims {
+  return { ...claims, roles: [...claims.roles], expiresAt: new Date(claims.expiresAt) };
 }
 
 function invalidToken(code: ErrorCode): AppError {
