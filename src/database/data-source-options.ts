@@ -8,8 +8,20 @@ import { InitialSchema1764086400000 } from './migrations/1764086400000-initial-s
 export const ENTITIES = [User, SecurityEvent, Session, RefreshToken];
 export const MIGRATIONS = [InitialSchema1764086400000];
 
+/**
+ * How long the service waits for any one answer from PostgreSQL. Without it, a query sent on a
+ * pooled connection during a network partition waits forever, and so does its request. Every
+ * query of the service takes milliseconds; migrations run at start are bound by it too (a longer
+ * one runs through `npm run migration:run`, which has no such limit).
+ */
+export const SERVICE_QUERY_TIMEOUT_MS = 5_000;
+
 /** One definition of the connection, shared by the app and the migration command. */
-export function dataSourceOptions(url: string, migrationsRun: boolean): DataSourceOptions {
+export function dataSourceOptions(
+  url: string,
+  migrationsRun: boolean,
+  queryTimeoutMs?: number,
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -24,6 +36,7 @@ export function dataSourceOptions(url: string, migrationsRun: boolean): DataSour
       // Fail fast while the database is unreachable, so that callers answer 503 promptly.
       connectionTimeoutMillis: 3_000,
       idleTimeoutMillis: 30_000,
+      ...(queryTimeoutMs ? { query_timeout: queryTimeoutMs } : {}),
       application_name: 'session-service',
     },
   };

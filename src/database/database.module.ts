@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
-import { dataSourceOptions } from './data-source-options';
+import { dataSourceOptions, SERVICE_QUERY_TIMEOUT_MS } from './data-source-options';
 
 @Module({
   imports: [
@@ -11,7 +11,11 @@ import { dataSourceOptions } from './data-source-options';
         if (!config.databaseUrl) {
           throw new Error('No database URL: start the embedded database before the app.');
         }
-        return dataSourceOptions(config.databaseUrl, config.migrationsRun);
+        return dataSourceOptions(
+          config.databaseUrl,
+          config.migrationsRun,
+          SERVICE_QUERY_TIMEOUT_MS,
+        );
       },
     }),
   ],
