@@ -20,6 +20,8 @@ export const REDACTED_PATHS = [
   '*.refreshToken',
   '*.accessToken',
   '*.token',
+  // A failed query's error carries its parameters: emails, password hashes, token hashes.
+  'err.parameters',
 ];
 
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {

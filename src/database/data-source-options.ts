@@ -3,6 +3,7 @@ import { RefreshToken } from '../sessions/refresh-token.entity';
 import { Session } from '../sessions/session.entity';
 import { SecurityEvent } from '../users/security-event.entity';
 import { User } from '../users/user.entity';
+import { TypeOrmLogger } from './typeorm-logger';
 import { InitialSchema1764086400000 } from './migrations/1764086400000-initial-schema';
 
 export const ENTITIES = [User, SecurityEvent, Session, RefreshToken];
@@ -30,7 +31,7 @@ export function dataSourceOptions(
     migrationsRun,
     migrationsTransactionMode: 'each',
     synchronize: false,
-    logging: ['error', 'migration'],
+    logger: new TypeOrmLogger(),
     extra: {
       max: 20,
       // Fail fast while the database is unreachable, so that callers answer 503 promptly.
