@@ -63,6 +63,20 @@ describe('logging', () => {
     }
   });
 
+  it('keeps query parameters (emails, password hashes) out of the logs when an insert fails', async () => {
+    // Parallel sign-ups with one email race to the unique index: the losers' INSERT fails.
+    const body = { email: 'twice@example.com', password: 'an unusual passphrase 7731' };
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => request(t.url).post('/auth/register').send(body)),
+    );
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409, 409, 409]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const everything = t.logs.join('\n');
+    expect(everything).not.toContain('$argon2');
+    expect(everything).not.toContain(body.email);
+    for (const line of t.logs) expect(() => JSON.parse(line)).not.toThrow();
+  });
+
   it('writes only JSON lines, each with a level, a time and a message', async () => {
     await request(t.url).get('/health');
     const lines = t.logs.filter((line) => line.trim() !== '');

@@ -46,6 +46,8 @@ describe('readiness', () => {
         await request(t.url).get('/health/ready').expect(200);
       });
       expect(t.process.exitCode).toBeNull();
+      // The outage is logged as structured lines like everything else, not as a stray stack trace.
+      for (const line of t.logs) expect(() => JSON.parse(line)).not.toThrow();
     },
   );
 });
