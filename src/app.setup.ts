@@ -92,6 +92,9 @@ async function configureHttp(app: NestFastifyApplication, config: AppConfig): Pr
     allowedHeaders: ['Content-Type', 'Authorization', 'X-CSRF-Token', 'X-Auth-Transport'],
     exposedHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate'],
     maxAge: 600,
+    // An OPTIONS request that is no browser preflight gets 204, not a plain-text 400 (every error
+    // this service gives is JSON).
+    strictPreflight: false,
   });
 
   await registerDemoPage(app);

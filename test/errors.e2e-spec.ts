@@ -25,6 +25,10 @@ describe('errors', () => {
     expectContractError(res, 404, 'not_found');
   });
 
+  it('an OPTIONS request that is no CORS preflight gets 204, not a plain-text error', async () => {
+    await request(t.url).options('/auth/login').expect(204);
+  });
+
   it('malformed JSON is 400 malformed_json', async () => {
     const res = await request(t.url)
       .post(LOGIN)
