@@ -39,19 +39,15 @@ export class AuthService {
 
   /** Signs in; a locked email is refused (429) before its password is even checked. */
   async login(input: LoginDto, client: ClientInfo): Promise<IssuedTokens> {
-    const attempt = await this.lockout.begin(input.email);
-    let user: SessionUser | null;
-    try {
-      user = await this.users.authenticate(input.email, input.password, client);
-    } catch (error) {
-      await this.lockout.abandon(attempt);
-      throw error;
-    }
+    await this.lockout.assertNotLocked(input.email);
+    const user = await this.users.authenticate(input.email, input.password, client);
     if (!user) {
-      if (attempt.isLast) await this.users.recordLoginLocked(input.email, client);
+      if (await this.lockout.recordFailure(input.email)) {
+        await this.users.recordLoginLocked(input.email, client);
+      }
       throw AppError.unauthorized('invalid_credentials', 'The email or password is wrong.');
     }
-    await this.lockout.succeeded(attempt);
+    await this.lockout.cleared(input.email);
     const issued = await this.startSession(user, client);
     await this.events.record({
       userId: user.id,

@@ -25,8 +25,8 @@ export abstract class CounterStore {
     claimTtlMs: number,
   ): Promise<WindowCount | null>;
 
-  /** Takes back one hit (never below zero, never reopening a closed window). */
-  abstract decrement(key: string): Promise<void>;
+  /** The count in the open window, without adding to it: null when no window is open. */
+  abstract peek(key: string): Promise<WindowCount | null>;
 
   abstract reset(key: string): Promise<void>;
 }

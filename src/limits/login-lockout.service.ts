@@ -4,19 +4,16 @@ import { AppError } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
 import { CounterStore } from './counter-store';
 
-/** One sign-in attempt on one account, counted before its password is checked. */
-export interface LoginAttempt {
-  key: string;
-  /** This attempt is the last one allowed in the window: failing it locks the account. */
-  isLast: boolean;
-}
-
 /**
  * Per-account lockout: LOGIN_MAX_FAILURES failed sign-ins for one email within LOGIN_LOCK_WINDOW
- * answer 429 for that email until the window closes, whatever address they come from. Every
- * attempt is counted before its password is checked (so that parallel guesses cannot slip past the
- * limit), given back if it fails for a passing cause, and the count is cleared by a success.
+ * answer 429 for that email until the window closes, whatever address they come from, the right
+ * password included. The window opens with the first failure; a success clears the count.
  * Unknown emails are counted alike, so a lock tells nothing about who has an account.
+ *
+ * Failures are counted once the password is known to be wrong, so that parallel sign-ins with the
+ * right password all succeed. The price: guesses already being checked when the limit is reached
+ * still get their answer, so a burst can overshoot the limit by its own concurrency, once per
+ * window (each address is bounded by AUTH_RATE_LIMIT as well).
  */
 @Injectable()
 export class LoginLockout {
@@ -25,29 +22,27 @@ export class LoginLockout {
     private readonly counters: CounterStore,
   ) {}
 
-  /** Counts an attempt, or throws 429 `too_many_requests` while the email is locked. */
-  async begin(email: string): Promise<LoginAttempt> {
-    const key = lockoutKey(email);
-    const { count, resetInMs } = await this.counters.hit(key, this.config.loginLockWindowMs);
-    const max = this.config.loginMaxFailures;
-    if (count > max) {
+  /** Throws 429 `too_many_requests` while the email is locked. */
+  async assertNotLocked(email: string): Promise<void> {
+    const failures = await this.counters.peek(lockoutKey(email));
+    if (failures && failures.count >= this.config.loginMaxFailures) {
       throw new AppError(
         HttpStatus.TOO_MANY_REQUESTS,
         'too_many_requests',
         'Too many failed sign-ins for this account; try again later.',
-        { retryAfterSeconds: Math.max(1, Math.ceil(resetInMs / 1000)) },
+        { retryAfterSeconds: Math.max(1, Math.ceil(failures.resetInMs / 1000)) },
       );
     }
-    return { key, isLast: count === max };
   }
 
-  /** The attempt ended without a verdict on the password (database down, …): it does not count. */
-  abandon(attempt: LoginAttempt): Promise<void> {
-    return this.counters.decrement(attempt.key);
+  /** Counts a wrong password; true when this failure is the one that locks the email. */
+  async recordFailure(email: string): Promise<boolean> {
+    const { count } = await this.counters.hit(lockoutKey(email), this.config.loginLockWindowMs);
+    return count === this.config.loginMaxFailures;
   }
 
-  succeeded(attempt: LoginAttempt): Promise<void> {
-    return this.counters.reset(attempt.key);
+  cleared(email: string): Promise<void> {
+    return this.counters.reset(lockoutKey(email));
   }
 }
 

@@ -38,10 +38,12 @@ export class MemoryCounterStore extends CounterStore {
     return Promise.resolve(counted);
   }
 
-  decrement(key: string): Promise<void> {
+  peek(key: string): Promise<WindowCount | null> {
+    const now = Date.now();
     const entry = this.counters.get(key);
-    if (entry && entry.resetAt > Date.now() && entry.count > 0) entry.count -= 1;
-    return Promise.resolve();
+    return Promise.resolve(
+      entry && entry.resetAt > now ? { count: entry.count, resetInMs: entry.resetAt - now } : null,
+    );
   }
 
   reset(key: string): Promise<void> {

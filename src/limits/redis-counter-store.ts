@@ -27,12 +27,11 @@ if count <= tonumber(ARGV[2]) then
 end
 return {count, ttl}`;
 
-/** DECR only a live counter above zero, so that no key is left without an expiry. */
-const DECREMENT = `
-if redis.call('PTTL', KEYS[1]) > 0 and tonumber(redis.call('GET', KEYS[1])) > 0 then
-  return redis.call('DECR', KEYS[1])
-end
-return 0`;
+/** The count and the ms left in its window, or {0, 0} when no window is open. */
+const PEEK = `
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl <= 0 then return {0, 0} end
+return {tonumber(redis.call('GET', KEYS[1])), ttl}`;
 
 interface CounterCommands {
   counterHit(key: string, windowMs: number): Promise<[number, number]>;
@@ -43,7 +42,7 @@ interface CounterCommands {
     limit: number,
     claimTtlMs: number,
   ): Promise<[number, number]>;
-  counterDecrement(key: string): Promise<number>;
+  counterPeek(key: string): Promise<[number, number]>;
 }
 
 /**
@@ -73,7 +72,7 @@ export class RedisCounterStore extends CounterStore implements OnApplicationShut
     });
     redis.defineCommand('counterHit', { numberOfKeys: 1, lua: HIT });
     redis.defineCommand('counterHitUnlessClaimed', { numberOfKeys: 2, lua: HIT_UNLESS_CLAIMED });
-    redis.defineCommand('counterDecrement', { numberOfKeys: 1, lua: DECREMENT });
+    redis.defineCommand('counterPeek', { numberOfKeys: 1, lua: PEEK });
     redis.on('error', (error: Error) => this.failed(error));
     this.redis = redis as Redis & CounterCommands;
   }
@@ -110,12 +109,13 @@ export class RedisCounterStore extends CounterStore implements OnApplicationShut
     );
   }
 
-  decrement(key: string): Promise<void> {
+  peek(key: string): Promise<WindowCount | null> {
     return this.attempt(
       async () => {
-        await this.redis.counterDecrement(this.prefix + key);
+        const [count, ttl] = await this.redis.counterPeek(this.prefix + key);
+        return ttl > 0 ? { count, resetInMs: ttl } : null;
       },
-      () => this.fallback.decrement(key),
+      () => this.fallback.peek(key),
     );
   }
 
