@@ -190,8 +190,9 @@ async function runHttp(job: HttpJob): Promise<LoadResult> {
       requests: requestsFor(job, chains) as autocannon.Request[],
     });
 
+  let warmupOk = 0;
   if (job.warmup > 0) {
-    await cannon(job.warmup);
+    warmupOk = (await cannon(job.warmup))['2xx'];
     await chains?.settle();
   }
   const cpu = process.cpuUsage();
@@ -219,6 +220,7 @@ async function runHttp(job: HttpJob): Promise<LoadResult> {
     },
     durationS: result.duration,
     driverCpuPct: ((used.user + used.system) / 1000 / wallMs) * 100,
+    servedInAll: warmupOk + ok,
     refreshTokens: chains?.live(),
   };
 }
@@ -278,12 +280,7 @@ async function runSql(job: SqlJob): Promise<LoadResult> {
   }));
   try {
     const result = await closedLoops(job, async (lane) => {
-      const client = await pool.connect();
-      try {
-        sessions[lane] = await rotateOnce(client, sessions[lane]);
-      } finally {
-        client.release();
-      }
+      sessions[lane] = await rotateOnce(pool, sessions[lane]);
     });
     return { ...result, statusCodes: {} };
   } finally {

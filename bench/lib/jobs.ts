@@ -69,6 +69,8 @@ export interface LoadResult {
   durationS: number;
   /** The driver's own CPU over the window, in percent of one core: near 100 means client-bound. */
   driverCpuPct: number;
+  /** HTTP: successful answers including the warm-up, to divide the service's CPU time by. */
+  servedInAll?: number;
   /** refresh: the live tokens afterwards, for the next run. */
   refreshTokens?: Record<string, string>;
 }

@@ -55,6 +55,35 @@ export interface RevocationEvent {
 export type RevocationTarget =
   { sessionId: string; userId?: string } | { userId: string; exceptSessionId?: string };
 
+/** The session, its user, a token and that token's successor; `bench/` runs these statements too. */
+export const READ_FOR_ROTATION = `SELECT s.id AS session_id, s.user_id, s.revoked_at,
+        s.absolute_expires_at, s.current_token_id, u.email, u.display_name, u.roles,
+        u.created_at AS user_created_at,
+        t.id AS token_id, t.token_hash, t.expires_at AS token_expires_at, t.used_at,
+        t.successor_id, n.issued_at AS successor_issued_at, n.expires_at AS successor_expires_at
+   FROM sessions s
+   JOIN users u ON u.id = s.user_id
+   LEFT JOIN refresh_tokens t ON t.id = $2 AND t.session_id = s.id
+   LEFT JOIN refresh_tokens n ON n.id = t.successor_id
+  WHERE s.id = $1`;
+
+/**
+ * Parameters: session id, used token id, when it was used, successor id, successor hash, successor
+ * expiry, successor issue time (whole seconds: the token's iat).
+ */
+export const ROTATE_IF_CURRENT = `WITH rotated AS (
+   UPDATE sessions SET current_token_id = $4, last_used_at = $3, expires_at = $6
+    WHERE id = $1 AND current_token_id = $2 AND revoked_at IS NULL
+   RETURNING id
+ ), used AS (
+   UPDATE refresh_tokens SET used_at = $3, successor_id = $4
+    WHERE id = $2 AND EXISTS (SELECT 1 FROM rotated)
+ ), successor AS (
+   INSERT INTO refresh_tokens (id, session_id, token_hash, parent_id, issued_at, expires_at)
+   SELECT $4::uuid, $1::uuid, $5::bytea, $2::uuid, $7::timestamptz, $6::timestamptz FROM rotated
+ )
+ SELECT count(*)::int AS rotated FROM rotated`;
+
 @Injectable()
 export class SessionsRepository {
   constructor(
@@ -104,20 +133,19 @@ export class SessionsRepository {
     tokenId: string,
   ): Promise<RotationRow | null> {
     await manager.query('SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE', [sessionId]);
-    const rows: RotationRow[] = await manager.query(
-      `SELECT s.id AS session_id, s.user_id, s.revoked_at, s.absolute_expires_at,
-              s.current_token_id, u.email, u.display_name, u.roles,
-              u.created_at AS user_created_at,
-              t.id AS token_id, t.token_hash, t.expires_at AS token_expires_at, t.used_at,
-              t.successor_id, n.issued_at AS successor_issued_at,
-              n.expires_at AS successor_expires_at
-         FROM sessions s
-         JOIN users u ON u.id = s.user_id
-         LEFT JOIN refresh_tokens t ON t.id = $2 AND t.session_id = s.id
-         LEFT JOIN refresh_tokens n ON n.id = t.successor_id
-        WHERE s.id = $1`,
-      [sessionId, tokenId],
-    );
+    const rows: RotationRow[] = await manager.query(READ_FOR_ROTATION, [sessionId, tokenId]);
+    return rows[0] ?? null;
+  }
+
+  /**
+   * The same read without a lock or a transaction: what the optimistic rotation decides on, to be
+   * confirmed by `rotateIfCurrent` (see SessionsService.rotate).
+   */
+  async readForRotation(sessionId: string, tokenId: string): Promise<RotationRow | null> {
+    const rows: RotationRow[] = await this.dataSource.query(READ_FOR_ROTATION, [
+      sessionId,
+      tokenId,
+    ]);
     return rows[0] ?? null;
   }
 
@@ -125,6 +153,7 @@ export class SessionsRepository {
   async rotate(
     manager: EntityManager,
     usedTokenId: string,
+    usedAt: Date,
     successor: NewRefreshToken,
   ): Promise<void> {
     await manager.query(
@@ -132,19 +161,32 @@ export class SessionsRepository {
          UPDATE refresh_tokens SET used_at = $3, successor_id = $4 WHERE id = $2
        ), successor AS (
          INSERT INTO refresh_tokens (id, session_id, token_hash, parent_id, issued_at, expires_at)
-         VALUES ($4, $1, $5, $2, $3, $6)
+         VALUES ($4, $1, $5, $2, $7, $6)
        )
        UPDATE sessions SET current_token_id = $4, last_used_at = $3, expires_at = $6
         WHERE id = $1`,
-      [
-        successor.sessionId,
-        usedTokenId,
-        successor.issuedAt,
-        successor.id,
-        successor.tokenHash,
-        successor.expiresAt,
-      ],
+      rotationParams(usedTokenId, usedAt, successor),
     );
+  }
+
+  /**
+   * The same rotation in one statement outside any transaction, done only if the session still
+   * names `usedTokenId` as its live token and is not revoked; true when it was done. Its UPDATE
+   * takes the session's row lock, and once granted PostgreSQL re-checks those conditions on the
+   * newest row version: a rotation or revocation that committed first makes it write nothing. Every
+   * condition is on the locked row itself, so the re-check sees all that matters (the token rows
+   * it writes change only under that same lock).
+   */
+  async rotateIfCurrent(
+    usedTokenId: string,
+    usedAt: Date,
+    successor: NewRefreshToken,
+  ): Promise<boolean> {
+    const rows: { rotated: number }[] = await this.dataSource.query(
+      ROTATE_IF_CURRENT,
+      rotationParams(usedTokenId, usedAt, successor),
+    );
+    return rows[0]?.rotated === 1;
   }
 
   /**
@@ -216,4 +258,20 @@ export class SessionsRepository {
       .execute();
     return result.affected ?? 0;
   }
+}
+
+/**
+ * The grace window counts from `usedAt`, to the millisecond; the successor's issued_at is its
+ * token's iat, in whole seconds, so that a replay re-signs the very same token.
+ */
+function rotationParams(usedTokenId: string, usedAt: Date, successor: NewRefreshToken): unknown[] {
+  return [
+    successor.sessionId,
+    usedTokenId,
+    usedAt,
+    successor.id,
+    successor.tokenHash,
+    successor.expiresAt,
+    successor.issuedAt,
+  ];
 }

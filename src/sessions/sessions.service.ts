@@ -94,11 +94,51 @@ export class SessionsService {
   }
 
   /**
-   * Rotates a presented refresh token under the session's row lock. Concurrent calls with one
-   * token wait for each other: the first rotates, the rest inside the grace window get the same
-   * successor, so a session never forks.
+   * Rotates a presented refresh token. The common case, the live token presented once, takes two
+   * round trips and no transaction: a read without a lock, then a write done only if the session
+   * still names that token as its live one and is not revoked (the write takes the row lock, so it
+   * serialises with every other rotation and revocation). Anything else, and a write that lost a
+   * race, is decided again under the session's row lock.
    */
   async rotate(
+    presented: PresentedRefresh,
+    client: ClientInfo,
+    mint: MintRefreshToken,
+  ): Promise<RotationResult> {
+    return (
+      (await this.rotateIfLive(presented, mint)) ??
+      (await this.rotateUnderLock(presented, client, mint))
+    );
+  }
+
+  private async rotateIfLive(
+    presented: PresentedRefresh,
+    mint: MintRefreshToken,
+  ): Promise<RotationResult | null> {
+    const row = await this.repository.readForRotation(presented.sessionId, presented.tokenId);
+    const now = new Date();
+    if (!row || this.decide(row, presented, now).kind !== 'rotate') return null;
+    const refresh = await this.issue(
+      presented.userId,
+      presented.sessionId,
+      now,
+      row.absolute_expires_at,
+      mint,
+    );
+    const rotated = await this.repository.rotateIfCurrent(
+      presented.tokenId,
+      now,
+      toRow(refresh, presented.tokenId),
+    );
+    return rotated ? { sessionId: presented.sessionId, user: toUser(row), refresh } : null;
+  }
+
+  /**
+   * Decides under the session's row lock. Concurrent calls with one token wait for each other: the
+   * first rotates, the rest inside the grace window get the same successor, so a session never
+   * forks.
+   */
+  private async rotateUnderLock(
     presented: PresentedRefresh,
     client: ClientInfo,
     mint: MintRefreshToken,
@@ -110,29 +150,7 @@ export class SessionsService {
         presented.tokenId,
       );
       const now = new Date();
-      const decision = decideRotation({
-        session: row && {
-          userId: row.user_id,
-          revokedAt: row.revoked_at,
-          absoluteExpiresAt: row.absolute_expires_at,
-          currentTokenId: row.current_token_id,
-        },
-        token:
-          row?.token_id && row.token_expires_at
-            ? {
-                id: row.token_id,
-                expiresAt: row.token_expires_at,
-                usedAt: row.used_at,
-                successorId: row.successor_id,
-              }
-            : null,
-        presented: {
-          userId: presented.userId,
-          hashMatches: !!row?.token_hash && hashEquals(row.token_hash, presented.raw),
-        },
-        now,
-        graceMs: this.config.refreshReuseGraceMs,
-      });
+      const decision = this.decide(row, presented, now);
 
       switch (decision.kind) {
         case 'rotate': {
@@ -146,6 +164,7 @@ export class SessionsService {
           await this.repository.rotate(
             manager,
             presented.tokenId,
+            now,
             toRow(refresh, presented.tokenId),
           );
           return { kind: 'issued' as const, row: row!, refresh };
@@ -193,6 +212,32 @@ export class SessionsService {
       user: toUser(outcome.row),
       refresh: outcome.refresh,
     };
+  }
+
+  private decide(row: RotationRow | null, presented: PresentedRefresh, now: Date) {
+    return decideRotation({
+      session: row && {
+        userId: row.user_id,
+        revokedAt: row.revoked_at,
+        absoluteExpiresAt: row.absolute_expires_at,
+        currentTokenId: row.current_token_id,
+      },
+      token:
+        row?.token_id && row.token_expires_at
+          ? {
+              id: row.token_id,
+              expiresAt: row.token_expires_at,
+              usedAt: row.used_at,
+              successorId: row.successor_id,
+            }
+          : null,
+      presented: {
+        userId: presented.userId,
+        hashMatches: !!row?.token_hash && hashEquals(row.token_hash, presented.raw),
+      },
+      now,
+      graceMs: this.config.refreshReuseGraceMs,
+    });
   }
 
   /** Revokes one session of a user (a no-op when it is already revoked). */
