@@ -42,7 +42,24 @@ interface Settings {
   users: number;
   revocationTrials: number;
   build: boolean;
+  /** Parts to run (see PARTS); all by default. */
+  only: Set<Part>;
+  /** Folder for `node --cpu-prof` profiles of every service process, when asked. */
+  cpuProfDir: string | null;
 }
+
+const PARTS = [
+  'health',
+  'me',
+  'refresh',
+  'login',
+  'round2',
+  'revocation',
+  'sql',
+  'argon2',
+  'cluster',
+] as const;
+type Part = (typeof PARTS)[number];
 
 function parseArgs(argv: string[]): Settings {
   const flags = new Map<string, string>();
@@ -66,7 +83,20 @@ function parseArgs(argv: string[]): Settings {
     users: number('users', quick ? 60 : 200),
     revocationTrials: number('trials', quick ? 10 : 50),
     build: !flags.has('no-build'),
+    only: parseParts(flags.get('only')),
+    cpuProfDir: flags.has('cpu-prof') ? resolve(ROOT, 'bench/results/profiles') : null,
   };
+}
+
+function parseParts(list: string | undefined): Set<Part> {
+  if (!list) return new Set(PARTS);
+  const parts = list.split(',').map((part) => part.trim());
+  for (const part of parts) {
+    if (!(PARTS as readonly string[]).includes(part)) {
+      throw new Error(`--only takes a list of ${PARTS.join(', ')}`);
+    }
+  }
+  return new Set(parts as Part[]);
 }
 
 // ---------------------------------------------------------------- the database
@@ -226,6 +256,7 @@ interface ScenarioRun {
   round: number;
   result: LoadResult;
   serviceCpuPct: number;
+  serviceCpuUsPerRequest: number;
 }
 
 const LABELS: Record<HttpScenario, string> = {
@@ -238,6 +269,7 @@ const LABELS: Record<HttpScenario, string> = {
 async function main(): Promise<void> {
   const settings = parseArgs(process.argv.slice(2));
   const startedAt = new Date();
+  const loadAtStart = roundedLoad();
   const log = (message: string) =>
     console.error(
       `[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(3)}s] ${message}`,
@@ -275,7 +307,10 @@ async function main(): Promise<void> {
       ...(threadPool ? { UV_THREADPOOL_SIZE: threadPool } : {}),
     });
     const start = async (name: string, workers: number) => {
-      const service = await ServiceProcess.start(name, serviceEnv(workers));
+      const profile = settings.cpuProfDir
+        ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfDir}`]
+        : [];
+      const service = await ServiceProcess.start(name, serviceEnv(workers), profile);
       services.push(service);
       return service;
     };
@@ -284,6 +319,7 @@ async function main(): Promise<void> {
       services.splice(services.indexOf(service), 1);
       if (code !== 0) throw service.failure(`stopped with exit code ${code}`);
     };
+    const only = settings.only;
 
     log('starting the service, 1 worker');
     const single = await start('service A', 1);
@@ -313,8 +349,9 @@ async function main(): Promise<void> {
       const cpuBefore = service.cpuSeconds();
       const wallBefore = performance.now();
       const result = await drive<LoadResult>(job, workDir);
-      const serviceCpuPct =
-        ((service.cpuSeconds() - cpuBefore) / ((performance.now() - wallBefore) / 1000)) * 100;
+      const cpuUsed = service.cpuSeconds() - cpuBefore;
+      const serviceCpuPct = (cpuUsed / ((performance.now() - wallBefore) / 1000)) * 100;
+      const serviceCpuUsPerRequest = (cpuUsed * 1e6) / (result.servedInAll ?? result.ok);
       if (result.refreshTokens) {
         const lost = Object.keys(refreshTokens).length - Object.keys(result.refreshTokens).length;
         if (lost > 0) log(`refresh: ${lost} session chain(s) lost`);
@@ -324,71 +361,96 @@ async function main(): Promise<void> {
         `${LABELS[scenario]}, ${workers} worker(s), round ${round}: ${fixed(result.rps, 0)} req/s, ` +
           `p99 ${fixed(result.latencyMs.p99, 1)} ms, failed ${result.failed}`,
       );
-      runs.push({ key: `${scenario}@${workers}`, scenario, workers, round, result, serviceCpuPct });
+      runs.push({
+        key: `${scenario}@${workers}`,
+        scenario,
+        workers,
+        round,
+        result,
+        serviceCpuPct,
+        serviceCpuUsPerRequest,
+      });
     };
-    const scenarios: HttpScenario[] = ['health', 'me', 'refresh', 'login'];
+    const scenarios = (['health', 'me', 'refresh', 'login'] as const).filter((s) => only.has(s));
 
     // Two identical rounds on one instance: the first gives the figures, the second the memory trend.
     for (const scenario of scenarios) await runScenario(single, scenario, 1, 1);
     rss.round1 = single.rssMb();
-    for (const scenario of scenarios) await runScenario(single, scenario, 1, 2);
-    rss.round2 = single.rssMb();
+    if (only.has('round2')) {
+      for (const scenario of scenarios) await runScenario(single, scenario, 1, 2);
+      rss.round2 = single.rssMb();
+    }
 
-    log(`revocation: ${settings.revocationTrials} logouts on A, polled on B`);
-    const second = await start('service B', 1);
-    const revocation = await drive<RevocationResult>(
-      {
-        kind: 'revocation',
-        urlA: single.url,
-        urlB: second.url,
-        accessTokens: await loginSessions(single.url, seeded, settings.revocationTrials),
-        timeoutMs: 5_000,
-      } satisfies RevocationJob,
-      workDir,
-    );
-    await stop(second);
+    let revocation: RevocationResult | null = null;
+    if (only.has('revocation')) {
+      log(`revocation: ${settings.revocationTrials} logouts on A, polled on B`);
+      const second = await start('service B', 1);
+      revocation = await drive<RevocationResult>(
+        {
+          kind: 'revocation',
+          urlA: single.url,
+          urlB: second.url,
+          accessTokens: await loginSessions(single.url, seeded, settings.revocationTrials),
+          timeoutMs: 5_000,
+        } satisfies RevocationJob,
+        workDir,
+      );
+      await stop(second);
+    }
     rss.end = single.rssMb();
     await stop(single);
 
-    log(
-      `limit: the rotation's SQL through pg, ${settings.connections} loops, pool ${SERVICE_POOL_SIZE}`,
-    );
-    const sql = await drive<LoadResult>(
-      {
-        kind: 'sql',
-        databaseUrl: database.url,
-        poolSize: SERVICE_POOL_SIZE,
-        connections: settings.connections,
-        duration: settings.duration,
-        warmup: settings.warmup,
-        sessions: await seedRawSessions(database.url, seeded.userIds, settings.connections),
-      } satisfies SqlJob,
-      workDir,
-    );
-    log(`limit: argon2id verify, ${settings.loginConnections} in flight`);
-    const argon2 = await drive<LoadResult>(
-      {
-        kind: 'argon2',
-        connections: settings.loginConnections,
-        duration: settings.duration,
-        warmup: settings.warmup,
-        password: seeded.credentials[0].password,
-      } satisfies Argon2Job,
-      workDir,
-      threadPool ? { UV_THREADPOOL_SIZE: threadPool } : {},
-    );
+    let sql: LoadResult | null = null;
+    if (only.has('sql')) {
+      log(
+        `limit: the rotation's SQL through pg, ${settings.connections} loops, pool ${SERVICE_POOL_SIZE}`,
+      );
+      sql = await drive<LoadResult>(
+        {
+          kind: 'sql',
+          databaseUrl: database.url,
+          poolSize: SERVICE_POOL_SIZE,
+          connections: settings.connections,
+          duration: settings.duration,
+          warmup: settings.warmup,
+          sessions: await seedRawSessions(database.url, seeded.userIds, settings.connections),
+        } satisfies SqlJob,
+        workDir,
+      );
+    }
+    let argon2: LoadResult | null = null;
+    if (only.has('argon2')) {
+      log(`limit: argon2id verify, ${settings.loginConnections} in flight`);
+      argon2 = await drive<LoadResult>(
+        {
+          kind: 'argon2',
+          connections: settings.loginConnections,
+          duration: settings.duration,
+          warmup: settings.warmup,
+          password: seeded.credentials[0].password,
+        } satisfies Argon2Job,
+        workDir,
+        threadPool ? { UV_THREADPOOL_SIZE: threadPool } : {},
+      );
+    }
 
-    log('starting the service, 2 workers');
-    const pair = await start('service C', 2);
-    for (const scenario of scenarios) await runScenario(pair, scenario, 2, 1);
-    await stop(pair);
+    if (only.has('cluster') && scenarios.length > 0) {
+      log('starting the service, 2 workers');
+      const pair = await start('service C', 2);
+      for (const scenario of scenarios) await runScenario(pair, scenario, 2, 1);
+      await stop(pair);
+    }
 
-    const report = buildReport(settings, runs, sql, argon2, revocation, rss, database.description);
+    const report = buildReport(settings, runs, sql, argon2, revocation, rss, {
+      database: database.description,
+      loadAtStart,
+    });
     mkdirSync(RESULTS, { recursive: true });
     writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify(report.json, null, 2) + '\n');
     writeFileSync(join(RESULTS, 'latest.svg'), report.svg);
     console.log(report.text);
-    log(`wrote bench/results/latest.json and bench/results/latest.svg`);
+    log('wrote bench/results/latest.json and bench/results/latest.svg');
+    if (settings.cpuProfDir) log(`CPU profiles in ${settings.cpuProfDir}`);
   } finally {
     for (const service of [...services]) await service.stop().catch(() => undefined);
     await database.close().catch((error: unknown) => log(`database: ${String(error)}`));
@@ -400,16 +462,15 @@ async function main(): Promise<void> {
 function buildReport(
   settings: Settings,
   runs: ScenarioRun[],
-  sql: LoadResult,
-  argon2: LoadResult,
-  revocation: RevocationResult,
+  sql: LoadResult | null,
+  argon2: LoadResult | null,
+  revocation: RevocationResult | null,
   rss: { idle: number; round1: number; round2: number; end: number },
-  database: string,
+  context: { database: string; loadAtStart: number[] },
 ): { text: string; json: unknown; svg: string } {
-  const first = (scenario: HttpScenario, workers: number, round = 1) =>
-    runs.find(
-      (run) => run.scenario === scenario && run.workers === workers && run.round === round,
-    )!;
+  const rpsOf = (scenario: HttpScenario) =>
+    runs.find((run) => run.scenario === scenario && run.workers === 1 && run.round === 1)?.result
+      .rps ?? NaN;
   const row = (run: ScenarioRun): Row => ({
     key: `${run.scenario}@${run.workers}${run.round > 1 ? `#${run.round}` : ''}`,
     label: LABELS[run.scenario] + (run.round > 1 ? `, round ${run.round}` : ''),
@@ -421,6 +482,7 @@ function buildReport(
     failed: run.result.failed,
     driverCpuPct: run.result.driverCpuPct,
     serviceCpuPct: run.serviceCpuPct,
+    serviceCpuUsPerRequest: run.serviceCpuUsPerRequest,
   });
   const limit = (key: string, label: string, result: LoadResult, connections: number): Row => ({
     key,
@@ -433,23 +495,23 @@ function buildReport(
     failed: result.failed,
     driverCpuPct: result.driverCpuPct,
     serviceCpuPct: null,
+    serviceCpuUsPerRequest: null,
   });
-  const ordered = [
-    ...runs.filter((run) => run.workers === 1 && run.round === 1),
-    ...runs.filter((run) => run.workers === 2),
-    ...runs.filter((run) => run.round === 2),
-  ];
   const rows: Row[] = [
-    ...ordered.map(row),
-    limit('sql', 'limit: rotation SQL via pg', sql, settings.connections),
-    limit('argon2', 'limit: argon2id verify', argon2, settings.loginConnections),
+    ...runs.filter((run) => run.workers === 1 && run.round === 1).map(row),
+    ...runs.filter((run) => run.workers === 2).map(row),
+    ...runs.filter((run) => run.round === 2).map(row),
+    ...(sql ? [limit('sql', 'limit: rotation SQL via pg', sql, settings.connections)] : []),
+    ...(argon2
+      ? [limit('argon2', 'limit: argon2id verify', argon2, settings.loginConnections)]
+      : []),
   ];
 
-  const ratio = (a: number, b: number) => a / b;
-  const guarded = ratio(first('me', 1).result.rps, first('health', 1).result.rps);
-  const refresh = ratio(first('refresh', 1).result.rps, sql.rps);
-  const login = ratio(first('login', 1).result.rps, argon2.rps);
+  const guarded = rpsOf('me') / rpsOf('health');
+  const refresh = rpsOf('refresh') / (sql?.rps ?? NaN);
+  const login = rpsOf('login') / (argon2?.rps ?? NaN);
   const growth = (rss.round2 - rss.round1) / rss.round1;
+  const percent = (value: number) => `${value >= 0 ? '+' : ''}${fixed(value * 100, 1)}%`;
   const targets: Target[] = [
     {
       name: 'guarded / unguarded (GET /auth/me ÷ GET /health)',
@@ -470,10 +532,14 @@ function buildReport(
       met: login >= 0.85,
     },
     {
-      name: `revocation A→B, p50 / p99 (${revocation.trials} trials, ${revocation.failures} failed)`,
-      value: `${fixed(revocation.latencyMs.p50, 1)} / ${fixed(revocation.latencyMs.p99, 1)} ms`,
+      name: revocation
+        ? `revocation A→B, p50 / p99 (${revocation.trials} trials, ${revocation.failures} failed)`
+        : 'revocation A→B',
+      value: revocation
+        ? `${fixed(revocation.latencyMs.p50, 1)} / ${fixed(revocation.latencyMs.p99, 1)} ms`
+        : '-',
       goal: 'p99 < 100 ms',
-      met: revocation.failures === 0 && revocation.latencyMs.p99 < 100,
+      met: !!revocation && revocation.failures === 0 && revocation.latencyMs.p99 < 100,
     },
     {
       name: 'RSS after the run (1 worker)',
@@ -483,7 +549,7 @@ function buildReport(
     },
     {
       name: 'RSS growth, round 1 → round 2',
-      value: `${fixed(rss.round1, 0)} → ${fixed(rss.round2, 0)} MB (${growth >= 0 ? '+' : ''}${fixed(growth * 100, 1)}%)`,
+      value: `${fixed(rss.round1, 0)} → ${fixed(rss.round2, 0)} MB (${percent(growth)})`,
       goal: '< 10%',
       met: growth < 0.1,
     },
@@ -494,30 +560,41 @@ function buildReport(
     memoryGb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     kernel: release(),
-    loadAverageAtEnd: loadavg().map((value) => Math.round(value * 100) / 100),
-    database,
+    loadAverageAtStart: context.loadAtStart,
+    loadAverageAtEnd: roundedLoad(),
+    database: context.database,
   };
   const extra = [
-    `RSS of the 1-worker service: ${fixed(rss.idle, 0)} MB idle after start, ${fixed(rss.round1, 0)} MB after round 1, ` +
-      `${fixed(rss.round2, 0)} MB after round 2, ${fixed(rss.end, 0)} MB at the end.`,
+    `RSS of the 1-worker service: ${fixed(rss.idle, 0)} MB idle after start, ` +
+      `${fixed(rss.round1, 0)} MB after round 1, ${fixed(rss.round2, 0)} MB after round 2, ` +
+      `${fixed(rss.end, 0)} MB at the end.`,
     `Raw rotation SQL, as the service issues it: ${ROTATION_STATEMENTS.join('; ')}.`,
-    `${machine.nproc} CPUs (${machine.cpu}), ${machine.memoryGb} GB, Node ${machine.node}, ${database}; ` +
-      `${settings.duration} s per scenario after ${settings.warmup} s of warm-up; load average at the end ${machine.loadAverageAtEnd.join(' ')}.`,
+    `${machine.nproc} CPUs (${machine.cpu}), ${machine.memoryGb} GB, Node ${machine.node}, ` +
+      `${context.database}; ${settings.duration} s per scenario after ${settings.warmup} s of ` +
+      `warm-up; load average ${machine.loadAverageAtStart[0]} at the start, ` +
+      `${machine.loadAverageAtEnd[0]} at the end.`,
   ];
   const failures = rows.filter((r) => r.failed > 0);
   if (failures.length) {
     extra.push(`WARNING: failed requests in ${failures.map((r) => r.label).join(', ')}.`);
+  }
+  if (machine.loadAverageAtStart[0] > machine.nproc * 0.5) {
+    extra.push(
+      `WARNING: the machine was busy before the run (load ${machine.loadAverageAtStart[0]} on ` +
+        `${machine.nproc} CPUs): figures are depressed and noisy.`,
+    );
   }
   return {
     text: formatTable(rows, targets, extra),
     svg: renderSvg(
       rows,
       'session-service: npm run bench',
-      `${new Date().toISOString().slice(0, 16)}Z · ${machine.nproc} CPUs · Node ${machine.node} · ${settings.duration} s per scenario`,
+      `${new Date().toISOString().slice(0, 16)}Z · ${machine.nproc} CPUs · Node ${machine.node} · ` +
+        `${settings.duration} s per scenario`,
     ),
     json: {
       date: new Date().toISOString(),
-      settings,
+      settings: { ...settings, only: [...settings.only] },
       machine,
       rows,
       targets,
@@ -531,6 +608,10 @@ function buildReport(
       })),
     },
   };
+}
+
+function roundedLoad(): number[] {
+  return loadavg().map((value) => Math.round(value * 100) / 100);
 }
 
 main().catch((error: unknown) => {

@@ -13,6 +13,8 @@ export interface Row {
   /** CPU of the load driver and of the service over the window, percent of one core. */
   driverCpuPct: number | null;
   serviceCpuPct: number | null;
+  /** The service's CPU time per successful request, in µs: steadier than req/s on a busy machine. */
+  serviceCpuUsPerRequest: number | null;
 }
 
 export interface Target {
@@ -33,6 +35,7 @@ export function formatTable(rows: Row[], targets: Target[], extra: string[]): st
     'failed',
     'client CPU',
     'service CPU',
+    'service µs/req',
   ];
   const body = rows.map((row) => [
     row.label,
@@ -44,9 +47,10 @@ export function formatTable(rows: Row[], targets: Target[], extra: string[]): st
     String(row.failed),
     row.driverCpuPct === null ? '-' : `${fixed(row.driverCpuPct, 0)}%`,
     row.serviceCpuPct === null ? '-' : `${fixed(row.serviceCpuPct, 0)}%`,
+    row.serviceCpuUsPerRequest === null ? '-' : fixed(row.serviceCpuUsPerRequest, 0),
   ]);
   const lines = [
-    markdownTable(header, body, [false, true, true, true, true, true, true, true, true]),
+    markdownTable(header, body, [false, true, true, true, true, true, true, true, true, true]),
   ];
   lines.push('');
   lines.push(

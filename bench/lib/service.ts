@@ -31,9 +31,13 @@ export class ServiceProcess {
    * Starts the service and resolves once it serves: it sends 'ready' over the IPC channel (in a
    * cluster, once every worker listens), whatever the log level.
    */
-  static async start(name: string, env: Record<string, string>): Promise<ServiceProcess> {
+  static async start(
+    name: string,
+    env: Record<string, string>,
+    nodeOptions: string[] = [],
+  ): Promise<ServiceProcess> {
     const port = await freePort();
-    const child = spawn(process.execPath, [MAIN], {
+    const child = spawn(process.execPath, [...nodeOptions, MAIN], {
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
