@@ -1,0 +1,55 @@
+import { jest } from '@jest/globals';
+import { MemoryCounterStore } from './memory-counter-store';
+
+describe('MemoryCounterStore', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('counts in a fixed window that opens with the first hit', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const store = new MemoryCounterStore();
+    expect(await store.hit('k', 1_000)).toEqual({ count: 1, resetInMs: 1_000 });
+    jest.setSystemTime(400);
+    expect(await store.hit('k', 1_000)).toEqual({ count: 2, resetInMs: 600 });
+    expect(await store.peek('k')).toEqual({ count: 2, resetInMs: 600 });
+    jest.setSystemTime(1_000);
+    expect(await store.peek('k')).toBeNull();
+    expect(await store.hit('k', 1_000)).toEqual({ count: 1, resetInMs: 1_000 });
+  });
+
+  it('does not count a claimed key, and claims only hits within the limit', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const store = new MemoryCounterStore();
+    expect(await store.hitUnlessClaimed('k', 60_000, 1, 'a', 5_000)).toEqual({
+      count: 1,
+      resetInMs: 60_000,
+    });
+    expect(await store.hitUnlessClaimed('k', 60_000, 1, 'a', 5_000)).toBeNull();
+    // Over the limit: counted and refused, and not claimed, so its repeat counts too.
+    expect((await store.hitUnlessClaimed('k', 60_000, 1, 'b', 5_000))?.count).toBe(2);
+    expect((await store.hitUnlessClaimed('k', 60_000, 1, 'b', 5_000))?.count).toBe(3);
+    jest.setSystemTime(5_000);
+    expect((await store.hitUnlessClaimed('k', 60_000, 1, 'a', 5_000))?.count).toBe(4);
+  });
+
+  it('stays bounded: expired entries go first, then the oldest', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const store = new MemoryCounterStore(3);
+    await store.hit('short', 10);
+    await store.hit('old', 60_000);
+    await store.hit('mid', 60_000);
+    jest.setSystemTime(20);
+    await store.hit('new', 60_000); // 'short' has expired: it makes the room
+    expect(await store.peek('old')).not.toBeNull();
+    await store.hit('newer', 60_000); // full of live windows: the oldest goes
+    expect(await store.peek('old')).toBeNull();
+    expect(await store.peek('mid')).not.toBeNull();
+    expect(store.size).toBe(3);
+  });
+
+  it('reset forgets a key', async () => {
+    const store = new MemoryCounterStore();
+    await store.hit('k', 60_000);
+    await store.reset('k');
+    expect(await store.peek('k')).toBeNull();
+  });
+});
