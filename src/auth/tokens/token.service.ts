@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { KeyObject, randomUUID, webcrypto } from 'node:crypto';
+import { KeyObject, randomUUID } from 'node:crypto';
 import { errors, JWTHeaderParameters, JWTPayload, jwtVerify, JWTVerifyOptions } from 'jose';
 import { AppError, ErrorCode } from '../../common/errors/app-error';
 import { AppConfig } from '../../config/app-config';
@@ -10,7 +10,7 @@ import {
   REFRESH_TOKEN_TYPE,
   RefreshClaims,
 } from './token.types';
-import { signJws } from './jws-signer';
+import { signJws, verifyHs256 } from './jws';
 import { VerifiedTokenCache } from './verified-token-cache';
 
 export interface AccessClaims {
@@ -43,11 +43,6 @@ export class TokenService {
   private readonly clockToleranceSec: number;
   private readonly accessAlgorithms: string[];
   private readonly verifiedAccess: VerifiedTokenCache<AccessClaims>;
-  /**
-   * The refresh secret as a WebCrypto key, for jose's verification: given a secret KeyObject, jose
-   * imports it afresh on every call (about 0.1 ms of CPU); a CryptoKey it uses as it is.
-   */
-  private readonly refreshKey: Promise<CryptoKey>;
 
   constructor(private readonly config: AppConfig) {
     this.clockToleranceSec = Math.floor(config.clockToleranceMs / 1000);
@@ -55,13 +50,6 @@ export class TokenService {
       ...new Set([...config.keys.accessVerification.values()].map((key) => key.alg)),
     ];
     this.verifiedAccess = new VerifiedTokenCache(VERIFIED_ACCESS_TOKENS, this.clockToleranceSec);
-    this.refreshKey = webcrypto.subtle.importKey(
-      'raw',
-      config.keys.refreshSecret.export(),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['sign', 'verify'],
-    );
   }
 
   async signAccessToken(claims: {
@@ -136,36 +124,37 @@ export class TokenService {
   }
 
   /**
-   * Verifies a refresh token's signature and claims. An expired one is still returned, marked
-   * expired, so that the session's state can decide between `session_expired`,
+   * Verifies a refresh token: its HMAC first (node:crypto, see jws.ts), then exactly the header this
+   * service mints, then the claims as jose checks them. Only this service ever reads a refresh
+   * token, so anything it would not have minted is refused. An expired one is still returned,
+   * marked expired, so that the session's state can decide between `session_expired`,
    * `refresh_token_expired` and `session_revoked`.
    */
   async verifyRefreshToken(token: string): Promise<RefreshClaims & { expired: boolean }> {
-    const options = {
-      typ: REFRESH_TOKEN_TYPE,
-      algorithms: [REFRESH_ALGORITHM],
-      key: (header: JWTHeaderParameters) => this.refreshKeyFor(header),
-      invalid: 'refresh_token_invalid' as const,
-      expired: null,
-    };
-    let payload: JWTPayload;
-    let expired = false;
-    try {
-      payload = await this.verify(token, options);
-    } catch (error) {
-      if (!(error instanceof errors.JWTExpired)) throw error;
-      // Signature and every other claim are checked as of the second before it expired.
-      expired = true;
-      const exp = error.payload.exp as number;
-      payload = await this.verify(token, { ...options, currentDate: new Date((exp - 1) * 1000) });
+    const verified =
+      token.length <= MAX_TOKEN_LENGTH ? verifyHs256(token, this.config.keys.refreshSecret) : null;
+    if (!verified || !isRefreshHeader(verified.header)) throw invalidToken('refresh_token_invalid');
+    const { iss, aud, sub, sid, jti, iat, exp, nbf } = verified.claims;
+    const now = Math.floor(Date.now() / 1000);
+    if (
+      iss !== this.config.jwtIssuer ||
+      aud !== this.config.jwtAudience ||
+      !isUuid(sub) ||
+      !isUuid(sid) ||
+      !isUuid(jti) ||
+      !isNumericDate(iat) ||
+      !isNumericDate(exp) ||
+      (nbf !== undefined && (!isNumericDate(nbf) || nbf > now + this.clockToleranceSec))
+    ) {
+      throw invalidToken('refresh_token_invalid');
     }
     return {
-      userId: payload.sub as string,
-      sessionId: payload.sid as string,
-      tokenId: payload.jti as string,
-      issuedAt: payload.iat as number,
-      expiresAt: payload.exp as number,
-      expired,
+      userId: sub,
+      sessionId: sid,
+      tokenId: jti,
+      issuedAt: iat,
+      expiresAt: exp,
+      expired: exp <= now - this.clockToleranceSec,
     };
   }
 
@@ -179,10 +168,9 @@ export class TokenService {
     options: {
       typ: string;
       algorithms: string[];
-      key: (header: JWTHeaderParameters) => KeyObject | Promise<CryptoKey>;
+      key: (header: JWTHeaderParameters) => KeyObject;
       invalid: ErrorCode;
-      expired: ErrorCode | null;
-      currentDate?: Date;
+      expired: ErrorCode;
     },
   ): Promise<JWTPayload> {
     if (token.length > MAX_TOKEN_LENGTH) throw invalidToken(options.invalid);
@@ -193,7 +181,6 @@ export class TokenService {
       algorithms: options.algorithms,
       clockTolerance: this.clockToleranceSec,
       requiredClaims: ['iss', 'aud', 'sub', 'sid', 'jti', 'iat', 'exp'],
-      currentDate: options.currentDate,
     };
     try {
       const { payload } = await jwtVerify(token, options.key, verifyOptions);
@@ -203,10 +190,7 @@ export class TokenService {
       return payload;
     } catch (error) {
       if (error instanceof errors.JWTExpired) {
-        if (options.expired) {
-          throw AppError.unauthorized(options.expired, 'The token has expired.');
-        }
-        throw error;
+        throw AppError.unauthorized(options.expired, 'The token has expired.');
       }
       if (error instanceof AppError) throw error;
       throw invalidToken(options.invalid);
@@ -218,14 +202,6 @@ export class TokenService {
     const key = header.kid ? this.config.keys.accessVerification.get(header.kid) : undefined;
     if (!key || header.alg !== key.alg) throw invalidToken('access_token_invalid');
     return key.key;
-  }
-
-  private refreshKeyFor(header: JWTHeaderParameters): Promise<CryptoKey> {
-    rejectForbiddenHeaders(header, 'refresh_token_invalid');
-    if (header.alg !== REFRESH_ALGORITHM || header.kid !== undefined) {
-      throw invalidToken('refresh_token_invalid');
-    }
-    return this.refreshKey;
   }
 }
 
@@ -242,6 +218,19 @@ function copyClaims(claims: AccessClaims): AccessClaims {
 
 function invalidToken(code: ErrorCode): AppError {
   return AppError.unauthorized(code, 'The token is not valid.');
+}
+
+/** Exactly the header `signRefreshToken` writes: no `kid`, no key-bearing or critical parameter. */
+function isRefreshHeader(header: Record<string, unknown>): boolean {
+  return (
+    Object.keys(header).length === 2 &&
+    header.alg === REFRESH_ALGORITHM &&
+    header.typ === REFRESH_TOKEN_TYPE
+  );
+}
+
+function isNumericDate(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 function isUuid(value: unknown): value is string {

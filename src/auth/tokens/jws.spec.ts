@@ -1,6 +1,12 @@
-import { createSecretKey, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import {
+  createHmac,
+  createSecretKey,
+  generateKeyPairSync,
+  randomBytes,
+  randomUUID,
+} from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
-import { signJws } from './jws-signer';
+import { signJws, verifyHs256 } from './jws';
 
 // In the order TokenService gives them: private claims first, then the registered ones.
 const claims = (extra: Record<string, unknown> = {}) => ({
@@ -72,5 +78,50 @@ describe('signJws', () => {
         currentDate: new Date(1_790_000_100_000),
       }),
     ).rejects.toThrow();
+  });
+});
+
+describe('verifyHs256', () => {
+  const key = createSecretKey(randomBytes(32));
+  const header = { alg: 'HS256' as const, typ: 'refresh+jwt' };
+
+  it('returns the header and claims of a token signed with the key', () => {
+    const payload = claims();
+    expect(verifyHs256(signJws(header, payload, key), key)).toEqual({ header, claims: payload });
+  });
+
+  it('refuses another key, a changed header, claims or MAC, and alg none', () => {
+    const token = signJws(header, claims(), key);
+    const [h, p, s] = token.split('.');
+    const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    expect(verifyHs256(token, createSecretKey(randomBytes(32)))).toBeNull();
+    expect(verifyHs256(`${b64({ ...header, kid: 'x' })}.${p}.${s}`, key)).toBeNull();
+    expect(verifyHs256(`${h}.${b64({ ...claims() })}.${s}`, key)).toBeNull();
+    expect(
+      verifyHs256(`${h}.${p}.${s.slice(0, -1)}${s.endsWith('A') ? 'B' : 'A'}`, key),
+    ).toBeNull();
+    expect(verifyHs256(`${b64({ alg: 'none' })}.${p}.`, key)).toBeNull();
+  });
+
+  it('refuses a second spelling of the same MAC, and anything not three base64url parts', () => {
+    const token = signJws(header, claims(), key);
+    const [h, p, s] = token.split('.');
+    // 32 bytes take 43 characters: the last one carries 2 spare bits that decoding ignores.
+    const last = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const sibling = last[last.indexOf(s[42]) ^ 1];
+    expect(Buffer.from(`${s.slice(0, 42)}${sibling}`, 'base64url')).toEqual(
+      Buffer.from(s, 'base64url'),
+    );
+    expect(verifyHs256(`${h}.${p}.${s.slice(0, 42)}${sibling}`, key)).toBeNull();
+    expect(verifyHs256(`${h}.${p}.${s}=`, key)).toBeNull();
+    expect(verifyHs256(`${h}.${p}`, key)).toBeNull();
+    expect(verifyHs256(`${token}.x`, key)).toBeNull();
+    expect(verifyHs256(`${h}.${p}.${s} `, key)).toBeNull();
+  });
+
+  it('refuses a correctly signed part that is not a JSON object', () => {
+    const input = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from('[1]').toString('base64url')}`;
+    const mac = createHmac('sha256', key).update(input).digest('base64url');
+    expect(verifyHs256(`${input}.${mac}`, key)).toBeNull();
   });
 });

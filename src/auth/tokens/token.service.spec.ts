@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../config/app-config';
+import { signJws } from './jws';
+import { TokenService } from './token.service';
+
+describe('TokenService refresh tokens', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'token-service-spec-'));
+  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir });
+  const tokens = new TokenService(config);
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  const now = Math.floor(Date.now() / 1000);
+  const refreshClaims = () => ({
+    userId: randomUUID(),
+    sessionId: randomUUID(),
+    tokenId: randomUUID(),
+    issuedAt: now,
+    expiresAt: now + 600,
+  });
+  /** Signed with the real secret: only the part under test is wrong. */
+  const forge = (header: Record<string, unknown>, claims: Record<string, unknown>) =>
+    signJws({ alg: 'HS256', ...header }, claims, config.keys.refreshSecret);
+  const wire = (c: ReturnType<typeof refreshClaims>) => ({
+    sid: c.sessionId,
+    iss: config.jwtIssuer,
+    aud: config.jwtAudience,
+    sub: c.userId,
+    jti: c.tokenId,
+    iat: c.issuedAt,
+    exp: c.expiresAt,
+  });
+  const refused = async (token: string) =>
+    expect(tokens.verifyRefreshToken(token)).rejects.toMatchObject({
+      code: 'refresh_token_invalid',
+    });
+
+  it('verifies what it signs, and signs the same claims to the same token', async () => {
+    const claims = refreshClaims();
+    const token = await tokens.signRefreshToken(claims);
+    expect(await tokens.signRefreshToken(claims)).toBe(token);
+    expect(await tokens.verifyRefreshToken(token)).toEqual({ ...claims, expired: false });
+  });
+
+  it('returns an expired token marked expired, for the session to decide the answer', async () => {
+    const claims = { ...refreshClaims(), issuedAt: now - 700, expiresAt: now - 100 };
+    expect(await tokens.verifyRefreshToken(await tokens.signRefreshToken(claims))).toEqual({
+      ...claims,
+      expired: true,
+    });
+  });
+
+  it('refuses any header but the one it writes', async () => {
+    const claims = wire(refreshClaims());
+    await refused(forge({}, claims));
+    await refused(forge({ typ: 'at+jwt' }, claims));
+    await refused(forge({ typ: 'refresh+jwt', kid: 'k' }, claims));
+    await refused(forge({ typ: 'refresh+jwt', crit: ['exp'] }, claims));
+    await refused(forge({ typ: 'refresh+jwt', jku: 'https://evil.example/jwks' }, claims));
+  });
+
+  it('refuses claims it would not have written', async () => {
+    const claims = wire(refreshClaims());
+    const header = { typ: 'refresh+jwt' };
+    await refused(forge(header, { ...claims, iss: 'https://evil.example' }));
+    await refused(forge(header, { ...claims, aud: 'another-service' }));
+    await refused(forge(header, { ...claims, aud: [config.jwtAudience] }));
+    await refused(forge(header, { ...claims, sub: 'not-a-uuid' }));
+    await refused(forge(header, { ...claims, sid: undefined }));
+    await refused(forge(header, { ...claims, jti: 42 }));
+    await refused(forge(header, { ...claims, iat: String(now) }));
+    await refused(forge(header, { ...claims, exp: undefined }));
+    await refused(forge(header, { ...claims, nbf: now + 3600 }));
+  });
+
+  it('refuses an access token, and an oversized token before reading it', async () => {
+    const access = await tokens.signAccessToken({
+      userId: randomUUID(),
+      sessionId: randomUUID(),
+      roles: ['user'],
+    });
+    await refused(access.token);
+    await refused(`${await tokens.signRefreshToken(refreshClaims())}${'A'.repeat(5_000)}`);
+  });
+});
