@@ -239,6 +239,7 @@ async function closedLoops(
   let stopAt = performance.now() + job.warmup * 1000;
   const latencies: number[] = [];
   let failed = 0;
+  let warmupOk = 0;
   const runLanes = () =>
     Promise.all(
       Array.from({ length: job.connections }, async (_, lane) => {
@@ -247,6 +248,7 @@ async function closedLoops(
           try {
             await operation(lane);
             if (measuring) latencies.push(performance.now() - started);
+            else warmupOk++;
           } catch (error) {
             if (measuring) failed++;
             if (failed === 1) process.stderr.write(`driver: ${String(error)}\n`);
@@ -269,6 +271,7 @@ async function closedLoops(
     latencyMs: percentiles(latencies),
     durationS: wallMs / 1000,
     driverCpuPct: ((used.user + used.system) / 1000 / wallMs) * 100,
+    servedInAll: warmupOk + latencies.length,
   };
 }
 

@@ -26,7 +26,7 @@ import {
 } from './lib/jobs';
 import { fixed, formatTable, renderSvg, Row, Target } from './lib/report';
 import { ROTATION_STATEMENTS } from './lib/rotation-sql';
-import { ServiceProcess } from './lib/service';
+import { postgresCpuSeconds, ServiceProcess } from './lib/service';
 
 const ROOT = resolve(__dirname, '..');
 const RESULTS = join(ROOT, 'bench', 'results');
@@ -104,6 +104,8 @@ function parseParts(list: string | undefined): Set<Part> {
 interface Database {
   url: string;
   description: string;
+  /** CPU seconds the server has used so far; NaN when it is not the bench's own. */
+  cpuSeconds(): number;
   close(): Promise<void>;
 }
 
@@ -117,6 +119,7 @@ async function openDatabase(workDir: string): Promise<Database> {
     return {
       url: url.toString(),
       description: `DATABASE_URL, schema ${schema}`,
+      cpuSeconds: () => NaN,
       close: async () => {
         await withClient(given, (client) => client.query(`DROP SCHEMA ${schema} CASCADE`));
       },
@@ -135,6 +138,7 @@ async function openDatabase(workDir: string): Promise<Database> {
   return {
     url: embedded.url,
     description: `embedded PostgreSQL ${version.rows[0].server_version} (temporary folder)`,
+    cpuSeconds: () => postgresCpuSeconds(join(workDir, 'data', 'postgres')),
     close: () => embedded.stop(),
   };
 }
@@ -257,6 +261,7 @@ interface ScenarioRun {
   result: LoadResult;
   serviceCpuPct: number;
   serviceCpuUsPerRequest: number;
+  databaseCpuUsPerRequest: number;
 }
 
 const LABELS: Record<HttpScenario, string> = {
@@ -310,6 +315,8 @@ async function main(): Promise<void> {
       const profile = settings.cpuProfDir
         ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfDir}`]
         : [];
+      // For other profilers, e.g. BENCH_SERVICE_NODE_OPTIONS=--perf-basic-prof for perf(1).
+      profile.push(...(process.env.BENCH_SERVICE_NODE_OPTIONS ?? '').split(' ').filter(Boolean));
       const service = await ServiceProcess.start(name, serviceEnv(workers), profile);
       services.push(service);
       return service;
@@ -347,11 +354,14 @@ async function main(): Promise<void> {
         credentials: scenario === 'login' ? seeded.credentials : undefined,
       };
       const cpuBefore = service.cpuSeconds();
+      const dbBefore = database.cpuSeconds();
       const wallBefore = performance.now();
       const result = await drive<LoadResult>(job, workDir);
       const cpuUsed = service.cpuSeconds() - cpuBefore;
+      const served = result.servedInAll ?? result.ok;
       const serviceCpuPct = (cpuUsed / ((performance.now() - wallBefore) / 1000)) * 100;
-      const serviceCpuUsPerRequest = (cpuUsed * 1e6) / (result.servedInAll ?? result.ok);
+      const serviceCpuUsPerRequest = (cpuUsed * 1e6) / served;
+      const databaseCpuUsPerRequest = ((database.cpuSeconds() - dbBefore) * 1e6) / served;
       if (result.refreshTokens) {
         const lost = Object.keys(refreshTokens).length - Object.keys(result.refreshTokens).length;
         if (lost > 0) log(`refresh: ${lost} session chain(s) lost`);
@@ -369,6 +379,7 @@ async function main(): Promise<void> {
         result,
         serviceCpuPct,
         serviceCpuUsPerRequest,
+        databaseCpuUsPerRequest,
       });
     };
     const scenarios = (['health', 'me', 'refresh', 'login'] as const).filter((s) => only.has(s));
@@ -401,10 +412,13 @@ async function main(): Promise<void> {
     await stop(single);
 
     let sql: LoadResult | null = null;
+    let sqlDatabaseUs = NaN;
     if (only.has('sql')) {
       log(
         `limit: the rotation's SQL through pg, ${settings.connections} loops, pool ${SERVICE_POOL_SIZE}`,
       );
+      const sessions = await seedRawSessions(database.url, seeded.userIds, settings.connections);
+      const dbBefore = database.cpuSeconds();
       sql = await drive<LoadResult>(
         {
           kind: 'sql',
@@ -413,10 +427,11 @@ async function main(): Promise<void> {
           connections: settings.connections,
           duration: settings.duration,
           warmup: settings.warmup,
-          sessions: await seedRawSessions(database.url, seeded.userIds, settings.connections),
+          sessions,
         } satisfies SqlJob,
         workDir,
       );
+      sqlDatabaseUs = ((database.cpuSeconds() - dbBefore) * 1e6) / (sql.servedInAll ?? sql.ok);
     }
     let argon2: LoadResult | null = null;
     if (only.has('argon2')) {
@@ -442,6 +457,7 @@ async function main(): Promise<void> {
     }
 
     const report = buildReport(settings, runs, sql, argon2, revocation, rss, {
+      sqlDatabaseUs,
       database: database.description,
       loadAtStart,
     });
@@ -466,7 +482,7 @@ function buildReport(
   argon2: LoadResult | null,
   revocation: RevocationResult | null,
   rss: { idle: number; round1: number; round2: number; end: number },
-  context: { database: string; loadAtStart: number[] },
+  context: { database: string; loadAtStart: number[]; sqlDatabaseUs: number },
 ): { text: string; json: unknown; svg: string } {
   const rpsOf = (scenario: HttpScenario) =>
     runs.find((run) => run.scenario === scenario && run.workers === 1 && run.round === 1)?.result
@@ -483,8 +499,15 @@ function buildReport(
     driverCpuPct: run.result.driverCpuPct,
     serviceCpuPct: run.serviceCpuPct,
     serviceCpuUsPerRequest: run.serviceCpuUsPerRequest,
+    databaseCpuUsPerRequest: run.databaseCpuUsPerRequest,
   });
-  const limit = (key: string, label: string, result: LoadResult, connections: number): Row => ({
+  const limit = (
+    key: string,
+    label: string,
+    result: LoadResult,
+    connections: number,
+    databaseUs: number | null = null,
+  ): Row => ({
     key,
     label,
     workers: null,
@@ -496,12 +519,23 @@ function buildReport(
     driverCpuPct: result.driverCpuPct,
     serviceCpuPct: null,
     serviceCpuUsPerRequest: null,
+    databaseCpuUsPerRequest: databaseUs,
   });
   const rows: Row[] = [
     ...runs.filter((run) => run.workers === 1 && run.round === 1).map(row),
     ...runs.filter((run) => run.workers === 2).map(row),
     ...runs.filter((run) => run.round === 2).map(row),
-    ...(sql ? [limit('sql', 'limit: rotation SQL via pg', sql, settings.connections)] : []),
+    ...(sql
+      ? [
+          limit(
+            'sql',
+            'limit: rotation SQL via pg',
+            sql,
+            settings.connections,
+            context.sqlDatabaseUs,
+          ),
+        ]
+      : []),
     ...(argon2
       ? [limit('argon2', 'limit: argon2id verify', argon2, settings.loginConnections)]
       : []),

@@ -15,6 +15,8 @@ export interface Row {
   serviceCpuPct: number | null;
   /** The service's CPU time per successful request, in µs: steadier than req/s on a busy machine. */
   serviceCpuUsPerRequest: number | null;
+  /** The embedded database's CPU time per successful request (or statement pair), in µs. */
+  databaseCpuUsPerRequest: number | null;
 }
 
 export interface Target {
@@ -36,6 +38,7 @@ export function formatTable(rows: Row[], targets: Target[], extra: string[]): st
     'client CPU',
     'service CPU',
     'service µs/req',
+    'db µs/req',
   ];
   const body = rows.map((row) => [
     row.label,
@@ -48,9 +51,22 @@ export function formatTable(rows: Row[], targets: Target[], extra: string[]): st
     row.driverCpuPct === null ? '-' : `${fixed(row.driverCpuPct, 0)}%`,
     row.serviceCpuPct === null ? '-' : `${fixed(row.serviceCpuPct, 0)}%`,
     row.serviceCpuUsPerRequest === null ? '-' : fixed(row.serviceCpuUsPerRequest, 0),
+    row.databaseCpuUsPerRequest === null ? '-' : fixed(row.databaseCpuUsPerRequest, 0),
   ]);
   const lines = [
-    markdownTable(header, body, [false, true, true, true, true, true, true, true, true, true]),
+    markdownTable(header, body, [
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]),
   ];
   lines.push('');
   lines.push(

@@ -133,6 +133,25 @@ function cpuTicks(pid: number): number {
   return stat ? Number(stat[11]) + Number(stat[12]) : 0;
 }
 
+/**
+ * CPU seconds used so far by a PostgreSQL server: its postmaster (including the backends it has
+ * reaped) and the backends alive now. For the embedded database, whose folder the bench knows.
+ */
+export function postgresCpuSeconds(dataDirectory: string): number {
+  let postmaster: number;
+  try {
+    postmaster = Number(readFileSync(`${dataDirectory}/postmaster.pid`, 'utf8').split('\n')[0]);
+  } catch {
+    return NaN;
+  }
+  const stat = readStat(postmaster);
+  if (!stat) return NaN;
+  // cutime and cstime (fields 16 and 17): children that have exited and been waited for.
+  const reaped = Number(stat[13]) + Number(stat[14]);
+  const live = [postmaster, ...childrenOf(postmaster)].reduce((sum, pid) => sum + cpuTicks(pid), 0);
+  return (reaped + live) / CLOCK_TICKS;
+}
+
 export function rssKb(pid: number): number {
   try {
     const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
