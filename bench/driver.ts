@@ -1,46 +1,67 @@
 /**
- * The load driver: one job per process (see lib/jobs.ts), read from the JSON file named by the
- * first argument; the result is written as JSON to the file named by the second. It runs apart
- * from the service and from the orchestrator, so that neither shares an event loop with the load.
+ * A load driver: one scenario (see lib/jobs.ts), read from the JSON file named by the first
+ * argument, in a process of its own. Started with an IPC channel, it says 'ready', then runs its
+ * scenario for as long as each 'run' command says (measured or not) and answers 'ran'; on
+ * 'finish' it sends the sum of its measured slices and exits. A revocation job runs once.
  */
 import * as argon2 from 'argon2';
 import autocannon from 'autocannon';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Pool } from 'pg';
+import { ARGON2_OPTIONS } from '../src/users/password-hasher';
+import { closeAgent, requestJson } from './lib/http';
 import {
   Argon2Job,
+  Command,
   HttpJob,
   Job,
   LoadResult,
   percentiles,
+  Report,
   RevocationJob,
   RevocationResult,
   SqlJob,
 } from './lib/jobs';
-import { requestJson, closeAgent } from './lib/http';
 import { RawSession, rotateOnce } from './lib/rotation-sql';
-import { ARGON2_OPTIONS } from '../src/users/password-hasher';
 
-async function main(): Promise<void> {
-  const [jobFile, resultFile] = process.argv.slice(2);
-  const job = JSON.parse(readFileSync(jobFile, 'utf8')) as Job;
-  let result: LoadResult | RevocationResult;
-  switch (job.kind) {
-    case 'http':
-      result = await runHttp(job);
-      break;
-    case 'sql':
-      result = await runSql(job);
-      break;
-    case 'argon2':
-      result = await runArgon2(job);
-      break;
-    case 'revocation':
-      result = await runRevocation(job);
-      break;
+/** The running total of a scenario's measured slices. */
+class Tally {
+  readonly latencies: number[] = [];
+  readonly statusCodes: Record<string, number> = {};
+  failed = 0;
+  private measuredMs = 0;
+  private cpuUs = 0;
+
+  /** Runs `slice`, counting what it records only when measured. */
+  async time(measure: boolean, slice: () => Promise<void>): Promise<void> {
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    await slice();
+    if (!measure) return;
+    this.measuredMs += performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    this.cpuUs += used.user + used.system;
   }
-  writeFileSync(resultFile, JSON.stringify(result));
-  closeAgent();
+
+  result(): LoadResult {
+    const seconds = this.measuredMs / 1000;
+    return {
+      rps: this.latencies.length / seconds,
+      ok: this.latencies.length,
+      failed: this.failed,
+      statusCodes: this.statusCodes,
+      latencyMs: percentiles(this.latencies),
+      durationS: seconds,
+      driverCpuPct: (this.cpuUs / 1000 / this.measuredMs) * 100,
+    };
+  }
+}
+
+interface Runner {
+  tally: Tally;
+  /** Runs the scenario for `seconds`; returns how many operations succeeded. */
+  run(seconds: number, measure: boolean): Promise<number>;
+  finish(): Promise<LoadResult>;
 }
 
 // ---------------------------------------------------------------- HTTP, through autocannon
@@ -65,7 +86,6 @@ type RequestSpec = Request & {
 class RefreshChains {
   private readonly queue: string[];
   private readonly inFlight = new Map<string, string>();
-  lost = 0;
 
   constructor(
     private readonly url: string,
@@ -86,14 +106,17 @@ class RefreshChains {
   answered(status: number, body: string, context: Context): void {
     const sessionId = context.sessionId;
     if (!sessionId || !this.inFlight.delete(sessionId)) return;
-    if (status === 200)
+    if (status === 200) {
       this.chain(sessionId, (JSON.parse(body) as { refreshToken: string }).refreshToken);
-    else this.drop(sessionId);
+    } else {
+      this.tokens.delete(sessionId);
+    }
   }
 
   /**
-   * A run ends with requests in flight whose answers were thrown away: present each of those tokens
-   * once more, inside the grace window, which answers with the live successor (or rotates now).
+   * A slice ends with requests in flight whose answers were thrown away: present each of those
+   * tokens once more, inside the grace window, which answers with the live successor (or rotates
+   * now).
    */
   async settle(): Promise<void> {
     const pending = [...this.inFlight];
@@ -105,25 +128,18 @@ class RefreshChains {
           { method: 'POST', body: { refreshToken: token } },
         );
         if (status === 200) this.chain(sessionId, body.refreshToken);
-        else this.drop(sessionId);
+        else this.tokens.delete(sessionId);
       }),
     );
   }
 
   live(): Record<string, string> {
-    return Object.fromEntries(
-      this.queue.map((sessionId) => [sessionId, this.tokens.get(sessionId)!]),
-    );
+    return Object.fromEntries(this.queue.map((id) => [id, this.tokens.get(id)!]));
   }
 
   private chain(sessionId: string, token: string): void {
     this.tokens.set(sessionId, token);
     this.queue.push(sessionId);
-  }
-
-  private drop(sessionId: string): void {
-    this.tokens.delete(sessionId);
-    this.lost++;
   }
 }
 
@@ -176,127 +192,109 @@ function requestsFor(job: HttpJob, chains: RefreshChains | null): RequestSpec[] 
   }
 }
 
-async function runHttp(job: HttpJob): Promise<LoadResult> {
+function httpRunner(job: HttpJob): Runner {
+  const tally = new Tally();
   const chains =
     job.scenario === 'refresh'
       ? new RefreshChains(job.url, new Map(Object.entries(job.refreshTokens ?? {})))
       : null;
-  const cannon = (duration: number) =>
-    autocannon({
-      url: job.url,
-      connections: job.connections,
-      duration,
-      timeout: 30,
-      requests: requestsFor(job, chains) as autocannon.Request[],
-    });
-
-  let warmupOk = 0;
-  if (job.warmup > 0) {
-    warmupOk = (await cannon(job.warmup))['2xx'];
-    await chains?.settle();
-  }
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const result = await cannon(job.duration);
-  const wallMs = performance.now() - started;
-  const used = process.cpuUsage(cpu);
-  await chains?.settle();
-
-  const statusCodes: Record<string, number> = {};
-  for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) {
-    statusCodes[code] = (stats as { count: number }).count;
-  }
-  const ok = result['2xx'];
   return {
-    rps: ok / result.duration,
-    ok,
-    failed: result.non2xx + result.errors + result.timeouts,
-    statusCodes,
-    latencyMs: {
-      p50: result.latency.p50,
-      p90: result.latency.p90,
-      p99: result.latency.p99,
-      max: result.latency.max,
+    tally,
+    async run(seconds, measure) {
+      let ok = 0;
+      await tally.time(measure, async () => {
+        const result = await new Promise<autocannon.Result>((resolve, reject) => {
+          const instance = autocannon(
+            {
+              url: job.url,
+              connections: job.connections,
+              duration: seconds,
+              timeout: 30,
+              requests: requestsFor(job, chains) as autocannon.Request[],
+            },
+            (error, outcome) => (error ? reject(error) : resolve(outcome)),
+          );
+          instance.on('response', (_client, status, _bytes, responseTime) => {
+            if (status < 200 || status > 299) return;
+            ok++;
+            if (measure) tally.latencies.push(responseTime);
+          });
+        });
+        if (measure) {
+          tally.failed += result.non2xx + result.errors + result.timeouts;
+          for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) {
+            tally.statusCodes[code] = (tally.statusCodes[code] ?? 0) + (stats.count ?? 0);
+          }
+        }
+      });
+      await chains?.settle();
+      return ok;
     },
-    durationS: result.duration,
-    driverCpuPct: ((used.user + used.system) / 1000 / wallMs) * 100,
-    servedInAll: warmupOk + ok,
-    refreshTokens: chains?.live(),
+    async finish() {
+      return { ...tally.result(), refreshTokens: chains?.live() };
+    },
   };
 }
 
 // ---------------------------------------------------------------- closed loops without HTTP
 
-/**
- * `connections` loops each run `operation` back to back, first for the warm-up, then for the
- * measured window; every operation's latency is kept.
- */
-async function closedLoops(
-  job: { connections: number; duration: number; warmup: number },
+/** `connections` loops run `operation` back to back for `seconds`, keeping each latency. */
+function closedLoops(
+  job: { connections: number },
   operation: (lane: number) => Promise<void>,
-): Promise<Omit<LoadResult, 'statusCodes'>> {
-  let measuring = false;
-  let stopAt = performance.now() + job.warmup * 1000;
-  const latencies: number[] = [];
-  let failed = 0;
-  let warmupOk = 0;
-  const runLanes = () =>
-    Promise.all(
-      Array.from({ length: job.connections }, async (_, lane) => {
-        while (performance.now() < stopAt) {
-          const started = performance.now();
-          try {
-            await operation(lane);
-            if (measuring) latencies.push(performance.now() - started);
-            else warmupOk++;
-          } catch (error) {
-            if (measuring) failed++;
-            if (failed === 1) process.stderr.write(`driver: ${String(error)}\n`);
-          }
-        }
-      }),
-    );
-  if (job.warmup > 0) await runLanes();
-  measuring = true;
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  stopAt = started + job.duration * 1000;
-  await runLanes();
-  const wallMs = performance.now() - started;
-  const used = process.cpuUsage(cpu);
+  close: () => Promise<void> = async () => undefined,
+  extra: () => Partial<LoadResult> = () => ({}),
+): Runner {
+  const tally = new Tally();
   return {
-    rps: latencies.length / (wallMs / 1000),
-    ok: latencies.length,
-    failed,
-    latencyMs: percentiles(latencies),
-    durationS: wallMs / 1000,
-    driverCpuPct: ((used.user + used.system) / 1000 / wallMs) * 100,
-    servedInAll: warmupOk + latencies.length,
+    tally,
+    async run(seconds, measure) {
+      let ok = 0;
+      await tally.time(measure, async () => {
+        const stopAt = performance.now() + seconds * 1000;
+        await Promise.all(
+          Array.from({ length: job.connections }, async (_, lane) => {
+            while (performance.now() < stopAt) {
+              const started = performance.now();
+              try {
+                await operation(lane);
+                ok++;
+                if (measure) tally.latencies.push(performance.now() - started);
+              } catch (error) {
+                if (measure) tally.failed++;
+                if (tally.failed === 1) process.stderr.write(`driver: ${String(error)}\n`);
+              }
+            }
+          }),
+        );
+      });
+      return ok;
+    },
+    async finish() {
+      await close();
+      return { ...tally.result(), ...extra() };
+    },
   };
 }
 
-async function runSql(job: SqlJob): Promise<LoadResult> {
+function sqlRunner(job: SqlJob): Runner {
   const pool = new Pool({ connectionString: job.databaseUrl, max: job.poolSize });
-  const sessions: RawSession[] = job.sessions.map((session) => ({
-    ...session,
-    tokenHash: Buffer.from(session.tokenHash, 'hex'),
-  }));
-  try {
-    const result = await closedLoops(job, async (lane) => {
+  const sessions: RawSession[] = job.sessions.map((session) => ({ ...session }));
+  return closedLoops(
+    job,
+    async (lane) => {
       sessions[lane] = await rotateOnce(pool, sessions[lane]);
-    });
-    return { ...result, statusCodes: {} };
-  } finally {
-    await pool.end();
-  }
+    },
+    () => pool.end(),
+    () => ({ sessions }),
+  );
 }
 
-async function runArgon2(job: Argon2Job): Promise<LoadResult> {
+async function argon2Runner(job: Argon2Job): Promise<Runner> {
   const hash: string = await argon2.hash(job.password, ARGON2_OPTIONS);
-  const result = await closedLoops(job, async () => {
+  return closedLoops(job, async () => {
     if (!(await argon2.verify(hash, job.password))) throw new Error('argon2: no match');
   });
-  return { ...result, statusCodes: {} };
 }
 
 // ---------------------------------------------------------------- revocation across instances
@@ -307,6 +305,7 @@ async function runRevocation(job: RevocationJob): Promise<RevocationResult> {
   let failures = 0;
   for (const token of job.accessTokens) {
     const authorization = { authorization: `Bearer ${token}` };
+    // Verified on B first, so that B answers from its memory of verified tokens.
     const before = await requestJson(`${job.urlB}/auth/me`, { headers: authorization });
     const logout = await requestJson(`${job.urlA}/auth/logout`, {
       method: 'POST',
@@ -333,6 +332,41 @@ async function runRevocation(job: RevocationJob): Promise<RevocationResult> {
     if (!done) failures++;
   }
   return { trials: job.accessTokens.length, latencyMs: percentiles(latencies), failures, codes };
+}
+
+// ---------------------------------------------------------------- the command loop
+
+function send(report: Report): void {
+  process.send!(report);
+}
+
+async function main(): Promise<void> {
+  const job = JSON.parse(readFileSync(process.argv[2], 'utf8')) as Job;
+  if (job.kind === 'revocation') {
+    send({ type: 'result', result: await runRevocation(job) });
+    closeAgent();
+    process.disconnect();
+    return;
+  }
+  const runner =
+    job.kind === 'http'
+      ? httpRunner(job)
+      : job.kind === 'sql'
+        ? sqlRunner(job)
+        : await argon2Runner(job);
+  let queue = Promise.resolve();
+  process.on('message', (command: Command) => {
+    queue = queue.then(async () => {
+      if (command.type === 'run') {
+        send({ type: 'ran', ok: await runner.run(command.seconds, command.measure) });
+      } else {
+        send({ type: 'result', result: await runner.finish() });
+        closeAgent();
+        process.disconnect();
+      }
+    });
+  });
+  send({ type: 'ready' });
 }
 
 main().catch((error: unknown) => {

@@ -7,23 +7,15 @@
  * with autocannon from a separate process, measures the machine's own limits in the same run, and
  * prints one table, also written to bench/results/latest.json and bench/results/latest.svg.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { closeAgent, mapLimit, requestJson } from './lib/http';
-import {
-  Argon2Job,
-  HttpJob,
-  HttpScenario,
-  Job,
-  LoadResult,
-  RevocationJob,
-  RevocationResult,
-  SqlJob,
-} from './lib/jobs';
+import { DriverProcess, runOnce } from './lib/driver-process';
+import { HttpJob, HttpScenario, LoadResult, RevocationResult, SqlJob } from './lib/jobs';
 import { fixed, formatTable, renderSvg, Row, Target } from './lib/report';
 import { ROTATION_STATEMENTS } from './lib/rotation-sql';
 import { postgresCpuSeconds, ServiceProcess } from './lib/service';
@@ -37,6 +29,8 @@ interface Settings {
   quick: boolean;
   duration: number;
   warmup: number;
+  /** Each scenario's measured time is cut into this many slices, interleaved with the others'. */
+  slices: number;
   connections: number;
   loginConnections: number;
   users: number;
@@ -78,6 +72,7 @@ function parseArgs(argv: string[]): Settings {
     quick,
     duration: number('duration', quick ? 2 : 10),
     warmup: number('warmup', quick ? 0.5 : 2),
+    slices: number('slices', quick ? 2 : 5),
     connections: number('connections', 50),
     loginConnections: number('login-connections', 16),
     users: number('users', quick ? 60 : 200),
@@ -153,30 +148,6 @@ async function withClient<T>(url: string, work: (client: Client) => Promise<T>):
   }
 }
 
-// ---------------------------------------------------------------- the driver process
-
-let jobNumber = 0;
-
-/** Runs one job in a fresh driver process (see driver.ts) and returns its result. */
-async function drive<T extends LoadResult | RevocationResult>(
-  job: Job,
-  workDir: string,
-  env: Record<string, string> = {},
-): Promise<T> {
-  const id = ++jobNumber;
-  const jobFile = join(workDir, `job-${id}.json`);
-  const resultFile = join(workDir, `result-${id}.json`);
-  writeFileSync(jobFile, JSON.stringify(job));
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', join(ROOT, 'bench/driver.ts'), jobFile, resultFile],
-    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] },
-  );
-  const code = await new Promise<number | null>((done) => child.once('exit', done));
-  if (code !== 0) throw new Error(`The driver failed on ${job.kind} (exit ${code})`);
-  return JSON.parse(readFileSync(resultFile, 'utf8')) as T;
-}
-
 // ---------------------------------------------------------------- seeding, through the API
 
 interface Seed {
@@ -244,40 +215,101 @@ async function seedRawSessions(databaseUrl: string, userIds: string[], count: nu
         sessionId: row.rows[0].session_id,
         userId: userIds[i % userIds.length],
         tokenId: row.rows[0].token_id,
-        tokenHash: randomBytes(32).toString('hex'),
       });
     }
     return sessions;
   });
 }
 
-// ---------------------------------------------------------------- the run
+// ---------------------------------------------------------------- interleaved rounds
 
-interface ScenarioRun {
-  key: string;
-  scenario: HttpScenario;
-  workers: number;
-  round: number;
-  result: LoadResult;
-  serviceCpuPct: number;
-  serviceCpuUsPerRequest: number;
-  databaseCpuUsPerRequest: number;
-}
+type Scenario = HttpScenario | 'sql' | 'argon2';
 
-const LABELS: Record<HttpScenario, string> = {
+const LABELS: Record<Scenario, string> = {
   health: 'GET /health',
   me: 'GET /auth/me (200 users)',
   refresh: 'POST /auth/refresh (chained)',
   login: 'POST /auth/login',
+  sql: 'limit: rotation SQL via pg',
+  argon2: 'limit: argon2id verify',
 };
+
+/** One scenario's driver in a round, and what the service and the database spent on it. */
+interface Slot {
+  scenario: Scenario;
+  driver: DriverProcess;
+  /** The service under load; null for the limits, which run without it. */
+  service: ServiceProcess | null;
+  serviceCpuS: number;
+  databaseCpuS: number;
+  measuredServiceCpuS: number;
+  /** Successful operations, warm-up included: what the CPU above was spent on. */
+  served: number;
+}
+
+interface Measured {
+  scenario: Scenario;
+  workers: number | null;
+  round: number;
+  connections: number;
+  result: LoadResult;
+  /** Percent of one core over the measured slices. */
+  serviceCpuPct: number | null;
+  serviceCpuUsPerRequest: number | null;
+  databaseCpuUsPerRequest: number | null;
+}
+
+/**
+ * Runs every slot's warm-up, then `slices` rounds of one slice per slot in turn, so that each
+ * scenario meets the same conditions (other work on the machine comes and goes in seconds), and
+ * charges the service's and the database's CPU during each slice to that slot.
+ */
+async function interleave(
+  slots: Slot[],
+  settings: Settings,
+  database: Database,
+  log: (message: string) => void,
+): Promise<Map<Scenario, Omit<Measured, 'workers' | 'round' | 'connections'>>> {
+  const sliceSeconds = settings.duration / settings.slices;
+  const runSlot = async (slot: Slot, seconds: number, measure: boolean) => {
+    const serviceBefore = slot.service?.cpuSeconds() ?? 0;
+    const databaseBefore = database.cpuSeconds();
+    slot.served += await slot.driver.run(seconds, measure);
+    const serviceCpu = (slot.service?.cpuSeconds() ?? 0) - serviceBefore;
+    slot.serviceCpuS += serviceCpu;
+    if (measure) slot.measuredServiceCpuS += serviceCpu;
+    slot.databaseCpuS += database.cpuSeconds() - databaseBefore;
+  };
+  for (const slot of slots) await runSlot(slot, settings.warmup, false);
+  for (let slice = 1; slice <= settings.slices; slice++) {
+    for (const slot of slots) await runSlot(slot, sliceSeconds, true);
+    log(`  slice ${slice}/${settings.slices} of ${slots.map((s) => s.scenario).join(', ')}`);
+  }
+  const measured = new Map<Scenario, Omit<Measured, 'workers' | 'round' | 'connections'>>();
+  for (const slot of slots) {
+    const result = await slot.driver.finish();
+    measured.set(slot.scenario, {
+      scenario: slot.scenario,
+      result,
+      serviceCpuPct: slot.service ? (slot.measuredServiceCpuS / result.durationS) * 100 : null,
+      serviceCpuUsPerRequest: slot.service ? (slot.serviceCpuS * 1e6) / slot.served : null,
+      databaseCpuUsPerRequest: Number.isNaN(database.cpuSeconds())
+        ? null
+        : (slot.databaseCpuS * 1e6) / slot.served,
+    });
+  }
+  return measured;
+}
+
+// ---------------------------------------------------------------- the run
 
 async function main(): Promise<void> {
   const settings = parseArgs(process.argv.slice(2));
-  const startedAt = new Date();
+  const startedAt = Date.now();
   const loadAtStart = roundedLoad();
   const log = (message: string) =>
     console.error(
-      `[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(3)}s] ${message}`,
+      `[bench ${((Date.now() - startedAt) / 1000).toFixed(0).padStart(3)}s] ${message}`,
     );
 
   if (settings.build) {
@@ -290,6 +322,7 @@ async function main(): Promise<void> {
   const database = await openDatabase(workDir);
   log(`database: ${database.description}`);
   const services: ServiceProcess[] = [];
+  const drivers: DriverProcess[] = [];
   try {
     // Every instance shares the keys, as the instances of one deployment do.
     const privateKeyPem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
@@ -297,6 +330,7 @@ async function main(): Promise<void> {
       .toString();
     const refreshSecret = randomBytes(48).toString('base64url');
     const threadPool = process.env.UV_THREADPOOL_SIZE;
+    const poolEnv: Record<string, string> = threadPool ? { UV_THREADPOOL_SIZE: threadPool } : {};
     const serviceEnv = (workers: number): Record<string, string> => ({
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
@@ -309,15 +343,17 @@ async function main(): Promise<void> {
       AUTH_RATE_LIMIT: '999999/1m',
       LOGIN_MAX_FAILURES: '1000',
       WEB_CONCURRENCY: String(workers),
-      ...(threadPool ? { UV_THREADPOOL_SIZE: threadPool } : {}),
+      ...poolEnv,
     });
     const start = async (name: string, workers: number) => {
-      const profile = settings.cpuProfDir
+      const nodeOptions = settings.cpuProfDir
         ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfDir}`]
         : [];
       // For other profilers, e.g. BENCH_SERVICE_NODE_OPTIONS=--perf-basic-prof for perf(1).
-      profile.push(...(process.env.BENCH_SERVICE_NODE_OPTIONS ?? '').split(' ').filter(Boolean));
-      const service = await ServiceProcess.start(name, serviceEnv(workers), profile);
+      nodeOptions.push(
+        ...(process.env.BENCH_SERVICE_NODE_OPTIONS ?? '').split(' ').filter(Boolean),
+      );
+      const service = await ServiceProcess.start(name, serviceEnv(workers), nodeOptions);
       services.push(service);
       return service;
     };
@@ -334,61 +370,104 @@ async function main(): Promise<void> {
     log(`seeding ${settings.users} users through POST /auth/register`);
     const seeded = await seed(single.url, settings.users);
     let refreshTokens = seeded.refreshTokens;
+    let rawSessions =
+      only.has('sql') &&
+      (await seedRawSessions(database.url, seeded.userIds, settings.connections));
 
-    const runs: ScenarioRun[] = [];
-    const runScenario = async (
-      service: ServiceProcess,
-      scenario: HttpScenario,
-      workers: number,
-      round: number,
-    ) => {
-      const job: HttpJob = {
-        kind: 'http',
-        scenario,
-        url: service.url,
-        duration: settings.duration,
-        warmup: settings.warmup,
-        connections: scenario === 'login' ? settings.loginConnections : settings.connections,
-        accessTokens: scenario === 'me' ? seeded.accessTokens : undefined,
-        refreshTokens: scenario === 'refresh' ? refreshTokens : undefined,
-        credentials: scenario === 'login' ? seeded.credentials : undefined,
-      };
-      const cpuBefore = service.cpuSeconds();
-      const dbBefore = database.cpuSeconds();
-      const wallBefore = performance.now();
-      const result = await drive<LoadResult>(job, workDir);
-      const cpuUsed = service.cpuSeconds() - cpuBefore;
-      const served = result.servedInAll ?? result.ok;
-      const serviceCpuPct = (cpuUsed / ((performance.now() - wallBefore) / 1000)) * 100;
-      const serviceCpuUsPerRequest = (cpuUsed * 1e6) / served;
-      const databaseCpuUsPerRequest = ((database.cpuSeconds() - dbBefore) * 1e6) / served;
-      if (result.refreshTokens) {
-        const lost = Object.keys(refreshTokens).length - Object.keys(result.refreshTokens).length;
-        if (lost > 0) log(`refresh: ${lost} session chain(s) lost`);
-        refreshTokens = result.refreshTokens;
+    const measured: Measured[] = [];
+    const connectionsOf = (scenario: Scenario) =>
+      scenario === 'login' || scenario === 'argon2'
+        ? settings.loginConnections
+        : settings.connections;
+    const driverFor = async (scenario: Scenario, service: ServiceProcess): Promise<Slot> => {
+      const connections = connectionsOf(scenario);
+      let driver: DriverProcess;
+      if (scenario === 'sql') {
+        driver = await DriverProcess.start(
+          scenario,
+          {
+            kind: 'sql',
+            databaseUrl: database.url,
+            connections,
+            poolSize: SERVICE_POOL_SIZE,
+            sessions: rawSessions || [],
+          } satisfies SqlJob,
+          workDir,
+        );
+      } else if (scenario === 'argon2') {
+        driver = await DriverProcess.start(
+          scenario,
+          { kind: 'argon2', connections, password: seeded.credentials[0].password },
+          workDir,
+          poolEnv,
+        );
+      } else {
+        driver = await DriverProcess.start(
+          scenario,
+          {
+            kind: 'http',
+            scenario,
+            url: service.url,
+            connections,
+            accessTokens: scenario === 'me' ? seeded.accessTokens : undefined,
+            refreshTokens: scenario === 'refresh' ? refreshTokens : undefined,
+            credentials: scenario === 'login' ? seeded.credentials : undefined,
+          } satisfies HttpJob,
+          workDir,
+        );
       }
-      log(
-        `${LABELS[scenario]}, ${workers} worker(s), round ${round}: ${fixed(result.rps, 0)} req/s, ` +
-          `p99 ${fixed(result.latencyMs.p99, 1)} ms, failed ${result.failed}`,
-      );
-      runs.push({
-        key: `${scenario}@${workers}`,
+      drivers.push(driver);
+      const limit = scenario === 'sql' || scenario === 'argon2';
+      return {
         scenario,
-        workers,
-        round,
-        result,
-        serviceCpuPct,
-        serviceCpuUsPerRequest,
-        databaseCpuUsPerRequest,
-      });
+        driver,
+        service: limit ? null : service,
+        serviceCpuS: 0,
+        databaseCpuS: 0,
+        measuredServiceCpuS: 0,
+        served: 0,
+      };
     };
-    const scenarios = (['health', 'me', 'refresh', 'login'] as const).filter((s) => only.has(s));
+    const round = async (
+      service: ServiceProcess,
+      workers: number,
+      number: number,
+      scenarios: Scenario[],
+    ) => {
+      log(`round ${number}, ${workers} worker(s): ${scenarios.join(', ')}, interleaved`);
+      const slots: Slot[] = [];
+      for (const scenario of scenarios) slots.push(await driverFor(scenario, service));
+      const results = await interleave(slots, settings, database, log);
+      drivers.length = 0;
+      for (const [scenario, result] of results) {
+        if (result.result.refreshTokens) {
+          const lost =
+            Object.keys(refreshTokens).length - Object.keys(result.result.refreshTokens).length;
+          if (lost > 0) log(`refresh: ${lost} session chain(s) lost`);
+          refreshTokens = result.result.refreshTokens;
+        }
+        if (result.result.sessions) rawSessions = result.result.sessions;
+        measured.push({
+          ...result,
+          workers: scenario === 'sql' || scenario === 'argon2' ? null : workers,
+          round: number,
+          connections: connectionsOf(scenario),
+        });
+        log(
+          `  ${LABELS[scenario]}: ${fixed(result.result.rps, 0)}/s, ` +
+            `p99 ${fixed(result.result.latencyMs.p99, 1)} ms, failed ${result.result.failed}`,
+        );
+      }
+    };
+    const roundScenarios = (['health', 'me', 'refresh', 'sql', 'login', 'argon2'] as const).filter(
+      (scenario) => only.has(scenario),
+    );
 
     // Two identical rounds on one instance: the first gives the figures, the second the memory trend.
-    for (const scenario of scenarios) await runScenario(single, scenario, 1, 1);
+    await round(single, 1, 1, roundScenarios);
     rss.round1 = single.rssMb();
     if (only.has('round2')) {
-      for (const scenario of scenarios) await runScenario(single, scenario, 1, 2);
+      await round(single, 1, 2, roundScenarios);
       rss.round2 = single.rssMb();
     }
 
@@ -396,68 +475,34 @@ async function main(): Promise<void> {
     if (only.has('revocation')) {
       log(`revocation: ${settings.revocationTrials} logouts on A, polled on B`);
       const second = await start('service B', 1);
-      revocation = await drive<RevocationResult>(
+      revocation = await runOnce(
         {
           kind: 'revocation',
           urlA: single.url,
           urlB: second.url,
           accessTokens: await loginSessions(single.url, seeded, settings.revocationTrials),
           timeoutMs: 5_000,
-        } satisfies RevocationJob,
+        },
         workDir,
+      );
+      log(
+        `  p50 ${fixed(revocation.latencyMs.p50, 1)} ms, p99 ${fixed(revocation.latencyMs.p99, 1)} ms, ` +
+          `${revocation.failures} failed`,
       );
       await stop(second);
     }
     rss.end = single.rssMb();
     await stop(single);
 
-    let sql: LoadResult | null = null;
-    let sqlDatabaseUs = NaN;
-    if (only.has('sql')) {
-      log(
-        `limit: the rotation's SQL through pg, ${settings.connections} loops, pool ${SERVICE_POOL_SIZE}`,
-      );
-      const sessions = await seedRawSessions(database.url, seeded.userIds, settings.connections);
-      const dbBefore = database.cpuSeconds();
-      sql = await drive<LoadResult>(
-        {
-          kind: 'sql',
-          databaseUrl: database.url,
-          poolSize: SERVICE_POOL_SIZE,
-          connections: settings.connections,
-          duration: settings.duration,
-          warmup: settings.warmup,
-          sessions,
-        } satisfies SqlJob,
-        workDir,
-      );
-      sqlDatabaseUs = ((database.cpuSeconds() - dbBefore) * 1e6) / (sql.servedInAll ?? sql.ok);
-    }
-    let argon2: LoadResult | null = null;
-    if (only.has('argon2')) {
-      log(`limit: argon2id verify, ${settings.loginConnections} in flight`);
-      argon2 = await drive<LoadResult>(
-        {
-          kind: 'argon2',
-          connections: settings.loginConnections,
-          duration: settings.duration,
-          warmup: settings.warmup,
-          password: seeded.credentials[0].password,
-        } satisfies Argon2Job,
-        workDir,
-        threadPool ? { UV_THREADPOOL_SIZE: threadPool } : {},
-      );
-    }
-
-    if (only.has('cluster') && scenarios.length > 0) {
+    const clusterScenarios = roundScenarios.filter((s) => s !== 'sql' && s !== 'argon2');
+    if (only.has('cluster') && clusterScenarios.length > 0) {
       log('starting the service, 2 workers');
       const pair = await start('service C', 2);
-      for (const scenario of scenarios) await runScenario(pair, scenario, 2, 1);
+      await round(pair, 2, 1, clusterScenarios);
       await stop(pair);
     }
 
-    const report = buildReport(settings, runs, sql, argon2, revocation, rss, {
-      sqlDatabaseUs,
+    const report = buildReport(settings, measured, revocation, rss, {
       database: database.description,
       loadAtStart,
     });
@@ -468,6 +513,7 @@ async function main(): Promise<void> {
     log('wrote bench/results/latest.json and bench/results/latest.svg');
     if (settings.cpuProfDir) log(`CPU profiles in ${settings.cpuProfDir}`);
   } finally {
+    for (const driver of drivers) driver.kill();
     for (const service of [...services]) await service.stop().catch(() => undefined);
     await database.close().catch((error: unknown) => log(`database: ${String(error)}`));
     closeAgent();
@@ -475,95 +521,67 @@ async function main(): Promise<void> {
   }
 }
 
+// ---------------------------------------------------------------- the report
+
 function buildReport(
   settings: Settings,
-  runs: ScenarioRun[],
-  sql: LoadResult | null,
-  argon2: LoadResult | null,
+  measured: Measured[],
   revocation: RevocationResult | null,
   rss: { idle: number; round1: number; round2: number; end: number },
-  context: { database: string; loadAtStart: number[]; sqlDatabaseUs: number },
+  context: { database: string; loadAtStart: number[] },
 ): { text: string; json: unknown; svg: string } {
-  const rpsOf = (scenario: HttpScenario) =>
-    runs.find((run) => run.scenario === scenario && run.workers === 1 && run.round === 1)?.result
-      .rps ?? NaN;
-  const row = (run: ScenarioRun): Row => ({
-    key: `${run.scenario}@${run.workers}${run.round > 1 ? `#${run.round}` : ''}`,
-    label: LABELS[run.scenario] + (run.round > 1 ? `, round ${run.round}` : ''),
-    workers: run.workers,
-    connections: run.scenario === 'login' ? settings.loginConnections : settings.connections,
-    rps: run.result.rps,
-    p50: run.result.latencyMs.p50,
-    p99: run.result.latencyMs.p99,
-    failed: run.result.failed,
-    driverCpuPct: run.result.driverCpuPct,
-    serviceCpuPct: run.serviceCpuPct,
-    serviceCpuUsPerRequest: run.serviceCpuUsPerRequest,
-    databaseCpuUsPerRequest: run.databaseCpuUsPerRequest,
+  const find = (scenario: Scenario, round: number, workers: number | null) =>
+    measured.find((m) => m.scenario === scenario && m.round === round && m.workers === workers);
+  const rps = (scenario: Scenario, round = 1) =>
+    find(scenario, round, scenario === 'sql' || scenario === 'argon2' ? null : 1)?.result.rps ??
+    NaN;
+  const ratios = (round: number) => ({
+    guarded: rps('me', round) / rps('health', round),
+    refresh: rps('refresh', round) / rps('sql', round),
+    login: rps('login', round) / rps('argon2', round),
   });
-  const limit = (
-    key: string,
-    label: string,
-    result: LoadResult,
-    connections: number,
-    databaseUs: number | null = null,
-  ): Row => ({
-    key,
-    label,
-    workers: null,
-    connections,
-    rps: result.rps,
-    p50: result.latencyMs.p50,
-    p99: result.latencyMs.p99,
-    failed: result.failed,
-    driverCpuPct: result.driverCpuPct,
-    serviceCpuPct: null,
-    serviceCpuUsPerRequest: null,
-    databaseCpuUsPerRequest: databaseUs,
+  const row = (m: Measured): Row => ({
+    key: `${m.scenario}@${m.workers ?? '-'}#${m.round}`,
+    label: LABELS[m.scenario] + (m.round > 1 ? `, round ${m.round}` : ''),
+    workers: m.workers,
+    connections: m.connections,
+    rps: m.result.rps,
+    p50: m.result.latencyMs.p50,
+    p99: m.result.latencyMs.p99,
+    failed: m.result.failed,
+    driverCpuPct: m.result.driverCpuPct,
+    serviceCpuPct: m.serviceCpuPct,
+    serviceCpuUsPerRequest: m.serviceCpuUsPerRequest,
+    databaseCpuUsPerRequest: m.databaseCpuUsPerRequest,
   });
   const rows: Row[] = [
-    ...runs.filter((run) => run.workers === 1 && run.round === 1).map(row),
-    ...runs.filter((run) => run.workers === 2).map(row),
-    ...runs.filter((run) => run.round === 2).map(row),
-    ...(sql
-      ? [
-          limit(
-            'sql',
-            'limit: rotation SQL via pg',
-            sql,
-            settings.connections,
-            context.sqlDatabaseUs,
-          ),
-        ]
-      : []),
-    ...(argon2
-      ? [limit('argon2', 'limit: argon2id verify', argon2, settings.loginConnections)]
-      : []),
-  ];
+    ...measured.filter((m) => m.round === 1 && m.workers !== 2),
+    ...measured.filter((m) => m.workers === 2),
+    ...measured.filter((m) => m.round === 2 && m.workers === 1),
+  ].map(row);
 
-  const guarded = rpsOf('me') / rpsOf('health');
-  const refresh = rpsOf('refresh') / (sql?.rps ?? NaN);
-  const login = rpsOf('login') / (argon2?.rps ?? NaN);
+  const first = ratios(1);
+  const second = ratios(2);
   const growth = (rss.round2 - rss.round1) / rss.round1;
   const percent = (value: number) => `${value >= 0 ? '+' : ''}${fixed(value * 100, 1)}%`;
   const targets: Target[] = [
     {
       name: 'guarded / unguarded (GET /auth/me ÷ GET /health)',
-      value: fixed(guarded, 2),
+      value: fixed(first.guarded, 2),
       goal: '≥ 0.80',
-      met: guarded >= 0.8,
+      met: first.guarded >= 0.8,
     },
     {
       name: 'refresh ÷ raw rotation SQL',
-      value: fixed(refresh, 2),
+      value: fixed(first.refresh, 2),
       goal: '≥ 0.50',
-      met: refresh >= 0.5,
+      met: first.refresh >= 0.5,
     },
     {
       name: 'login ÷ raw argon2id verify',
-      value: fixed(login, 2),
+      value: fixed(first.login, 2),
       goal: '≥ 0.85',
-      met: login >= 0.85,
+      met: first.login >= 0.85,
     },
     {
       name: revocation
@@ -599,14 +617,16 @@ function buildReport(
     database: context.database,
   };
   const extra = [
+    `Round 2 ratios (same instance, same work): guarded ${fixed(second.guarded, 2)}, ` +
+      `refresh ${fixed(second.refresh, 2)}, login ${fixed(second.login, 2)}.`,
     `RSS of the 1-worker service: ${fixed(rss.idle, 0)} MB idle after start, ` +
       `${fixed(rss.round1, 0)} MB after round 1, ${fixed(rss.round2, 0)} MB after round 2, ` +
       `${fixed(rss.end, 0)} MB at the end.`,
     `Raw rotation SQL, as the service issues it: ${ROTATION_STATEMENTS.join('; ')}.`,
     `${machine.nproc} CPUs (${machine.cpu}), ${machine.memoryGb} GB, Node ${machine.node}, ` +
-      `${context.database}; ${settings.duration} s per scenario after ${settings.warmup} s of ` +
-      `warm-up; load average ${machine.loadAverageAtStart[0]} at the start, ` +
-      `${machine.loadAverageAtEnd[0]} at the end.`,
+      `${context.database}; each scenario ${settings.duration} s in ${settings.slices} ` +
+      `interleaved slices after ${settings.warmup} s of warm-up; load average ` +
+      `${machine.loadAverageAtStart[0]} at the start, ${machine.loadAverageAtEnd[0]} at the end.`,
   ];
   const failures = rows.filter((r) => r.failed > 0);
   if (failures.length) {
@@ -632,13 +652,12 @@ function buildReport(
       machine,
       rows,
       targets,
-      ratios: { guarded, refresh, login },
+      ratios: { round1: first, round2: second },
       revocation,
       rssMb: rss,
-      raw: { sql, argon2 },
-      scenarios: runs.map((run) => ({
-        ...run,
-        result: { ...run.result, refreshTokens: undefined },
+      scenarios: measured.map((m) => ({
+        ...m,
+        result: { ...m.result, refreshTokens: undefined, sessions: undefined },
       })),
     },
   };

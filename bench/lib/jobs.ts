@@ -1,22 +1,18 @@
 /**
- * What the orchestrator (bench/run.ts) asks of the load driver (bench/driver.ts), a process of its
- * own so that load generation never shares the service's, or the orchestrator's, event loop.
+ * What the orchestrator (bench/run.ts) asks of a load driver (bench/driver.ts): a process of its
+ * own per scenario, so that load generation never shares the service's, or the orchestrator's,
+ * event loop. A driver stays up for the whole round and runs its scenario in slices on command,
+ * interleaved with the other scenarios' slices, so that all of them meet the same conditions on a
+ * machine that other work shares; it reports the sum of its slices at the end.
  */
 
 export type HttpScenario = 'health' | 'me' | 'refresh' | 'login';
 
-interface Timing {
-  /** Measured seconds. */
-  duration: number;
-  /** Unmeasured seconds first, at the same concurrency. */
-  warmup: number;
-  connections: number;
-}
-
-export interface HttpJob extends Timing {
+export interface HttpJob {
   kind: 'http';
   scenario: HttpScenario;
   url: string;
+  connections: number;
   /** me: access tokens to rotate through. */
   accessTokens?: string[];
   /** refresh: session id → its live refresh token; each token is sent once. */
@@ -25,17 +21,19 @@ export interface HttpJob extends Timing {
   credentials?: { email: string; password: string }[];
 }
 
-export interface SqlJob extends Timing {
+export interface SqlJob {
   kind: 'sql';
   databaseUrl: string;
+  connections: number;
   /** The service's pool size, so that both sides queue alike. */
   poolSize: number;
   /** One seeded session (and its live token) per concurrent loop. */
-  sessions: { sessionId: string; userId: string; tokenId: string; tokenHash: string }[];
+  sessions: { sessionId: string; userId: string; tokenId: string }[];
 }
 
-export interface Argon2Job extends Timing {
+export interface Argon2Job {
   kind: 'argon2';
+  connections: number;
   password: string;
 }
 
@@ -49,7 +47,17 @@ export interface RevocationJob {
   timeoutMs: number;
 }
 
-export type Job = HttpJob | SqlJob | Argon2Job | RevocationJob;
+export type LoadJob = HttpJob | SqlJob | Argon2Job;
+export type Job = LoadJob | RevocationJob;
+
+/** Orchestrator → driver. */
+export type Command = { type: 'run'; seconds: number; measure: boolean } | { type: 'finish' };
+
+/** Driver → orchestrator. */
+export type Report =
+  | { type: 'ready' }
+  | { type: 'ran'; ok: number }
+  | { type: 'result'; result: LoadResult | RevocationResult };
 
 export interface Latency {
   p50: number;
@@ -59,20 +67,21 @@ export interface Latency {
 }
 
 export interface LoadResult {
-  /** Successful operations per second over the measured window. */
+  /** Successful operations per second over the measured slices. */
   rps: number;
   ok: number;
   /** Answers other than 2xx, and transport errors and timeouts. */
   failed: number;
   statusCodes: Record<string, number>;
   latencyMs: Latency;
+  /** Measured seconds, all slices together. */
   durationS: number;
-  /** The driver's own CPU over the window, in percent of one core: near 100 means client-bound. */
+  /** The driver's own CPU over the measured slices, in percent of one core. */
   driverCpuPct: number;
-  /** HTTP: successful answers including the warm-up, to divide the service's CPU time by. */
-  servedInAll?: number;
-  /** refresh: the live tokens afterwards, for the next run. */
+  /** refresh: the live tokens afterwards, for the next round. */
   refreshTokens?: Record<string, string>;
+  /** sql: the sessions at their live tokens afterwards, for the next round. */
+  sessions?: SqlJob['sessions'];
 }
 
 export interface RevocationResult {

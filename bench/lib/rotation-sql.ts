@@ -17,7 +17,6 @@ export interface RawSession {
   sessionId: string;
   userId: string;
   tokenId: string;
-  tokenHash: Buffer;
 }
 
 /** One rotation of `session`, as the service does it; returns the session with its new token. */
@@ -39,5 +38,5 @@ export async function rotateOnce(pool: Pool, session: RawSession): Promise<RawSe
     new Date(Math.floor(now.getTime() / 1000) * 1000),
   ]);
   if (written.rows[0]?.rotated !== 1) throw new Error(`session ${session.sessionId}: not rotated`);
-  return { ...session, tokenId: successor, tokenHash: hash };
+  return { ...session, tokenId: successor };
 }

@@ -1,0 +1,105 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command, Job, LoadJob, LoadResult, Report, RevocationJob } from './jobs';
+import type { RevocationResult } from './jobs';
+
+const ROOT = resolve(__dirname, '../..');
+let jobNumber = 0;
+
+/** One bench/driver.ts process, commanded over its IPC channel. */
+export class DriverProcess {
+  private readonly reports: Report[] = [];
+  private waiting: ((report: Report) => void) | null = null;
+  private exited: Promise<number | null>;
+
+  private constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {
+    child.on('message', (report: Report) => {
+      if (this.waiting) {
+        const resolve = this.waiting;
+        this.waiting = null;
+        resolve(report);
+      } else {
+        this.reports.push(report);
+      }
+    });
+    this.exited = new Promise((done) => child.once('exit', (code) => done(code)));
+  }
+
+  /** Starts a driver for `job` and waits until it is ready (connected, hashed, and so on). */
+  static async start(
+    name: string,
+    job: LoadJob,
+    workDir: string,
+    env: Record<string, string> = {},
+  ): Promise<DriverProcess> {
+    const driver = new DriverProcess(name, spawnDriver(job, workDir, env));
+    await driver.expect('ready');
+    return driver;
+  }
+
+  /** Runs the scenario for `seconds`; resolves with how many operations succeeded. */
+  async run(seconds: number, measure: boolean): Promise<number> {
+    this.send({ type: 'run', seconds, measure });
+    const report = await this.expect('ran');
+    return report.type === 'ran' ? report.ok : 0;
+  }
+
+  /** The sum of the measured slices; the driver then exits. */
+  async finish(): Promise<LoadResult> {
+    this.send({ type: 'finish' });
+    const report = await this.expect('result');
+    await this.exited;
+    return (report as Extract<Report, { type: 'result' }>).result as LoadResult;
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+
+  private send(command: Command): void {
+    this.child.send(command);
+  }
+
+  private async expect(type: Report['type']): Promise<Report> {
+    const report =
+      this.reports.shift() ??
+      (await Promise.race([
+        new Promise<Report>((resolve) => (this.waiting = resolve)),
+        this.exited.then((code): never => {
+          throw new Error(`The ${this.name} driver exited (${code}) while the bench waited`);
+        }),
+      ]));
+    if (report.type !== type) throw new Error(`${this.name}: expected ${type}, got ${report.type}`);
+    return report;
+  }
+}
+
+/** Runs a one-shot job (revocation) in a driver process and returns its result. */
+export async function runOnce(job: RevocationJob, workDir: string): Promise<RevocationResult> {
+  const child = spawnDriver(job, workDir, {});
+  const result = new Promise<RevocationResult>((resolve, reject) => {
+    child.once('message', (report: Report) => {
+      if (report.type === 'result') resolve(report.result as RevocationResult);
+    });
+    child.once('exit', (code) => reject(new Error(`The revocation driver exited (${code})`)));
+  });
+  return result;
+}
+
+function spawnDriver(job: Job, workDir: string, env: Record<string, string>): ChildProcess {
+  const jobFile = join(workDir, `job-${++jobNumber}.json`);
+  writeFileSync(jobFile, JSON.stringify(job));
+  return spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', join(ROOT, 'bench/driver.ts'), jobFile],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+}
