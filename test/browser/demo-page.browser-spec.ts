@@ -328,9 +328,10 @@ describe('from another origin', () => {
         ),
       `${app.origin}/auth/logout-all`,
     );
-    // Its answer reaches the browser, not the page (Cross-Origin-Resource-Policy: same-origin):
-    // the service's request log tells what it answered.
-    expect(fetched).toBe('blocked');
+    // Its answer never reaches the page: Chromium either fails the fetch on the service's
+    // Cross-Origin-Resource-Policy or hands back an opaque response, depending on timing. The
+    // service's request log tells what it answered.
+    expect(['blocked', 'opaque']).toContain(fetched);
     expect(await answeredTo('POST', '/auth/logout-all', `http://127.0.0.1:${attackerPort}`)).toBe(
       403,
     );
