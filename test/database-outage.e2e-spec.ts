@@ -2,8 +2,8 @@ import request from 'supertest';
 import { me, refresh, registerUser, sleep, TestUser } from './factories/users';
 import { expectContractError } from './support/expect-error';
 import { OutageMode, TcpProxy } from './support/tcp-proxy';
-import { createTestApp, TestApp } from './support/test-app';
-import { createTestSchema, dropTestSchema } from './support/test-database';
+import { createAppBehindProxy, AppBehindProxy } from './support/app-behind-proxy';
+import { TestApp } from './support/test-app';
 
 /**
  * PostgreSQL taken away from a running service through a TCP proxy: refused (the server is down)
@@ -12,20 +12,15 @@ import { createTestSchema, dropTestSchema } from './support/test-database';
  * service heals on its own once the database is back.
  */
 describe('database outage', () => {
+  let behind: AppBehindProxy;
   let proxy: TcpProxy;
-  let schema: { url: string; schema: string };
   let t: TestApp;
 
   beforeAll(async () => {
-    schema = await createTestSchema();
-    proxy = await TcpProxy.forUrl(schema.url);
-    t = await createTestApp({ databaseUrl: proxy.rewrite(schema.url) });
+    behind = await createAppBehindProxy();
+    ({ proxy, app: t } = behind);
   });
-  afterAll(async () => {
-    await t?.close();
-    await proxy?.close();
-    if (schema) await dropTestSchema(schema.schema);
-  });
+  afterAll(() => behind?.close());
   afterEach(() => proxy.restore());
 
   const login = (user: TestUser) =>

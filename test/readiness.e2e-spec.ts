@@ -1,25 +1,20 @@
 import request from 'supertest';
 import { expectContractError } from './support/expect-error';
-import { createTestSchema, dropTestSchema } from './support/test-database';
 import { TcpProxy } from './support/tcp-proxy';
-import { createTestApp, TestApp } from './support/test-app';
+import { createAppBehindProxy, AppBehindProxy } from './support/app-behind-proxy';
+import { TestApp } from './support/test-app';
 
 /** Readiness follows the database: 503 while it is unreachable, 200 again once it is back. */
 describe('readiness', () => {
+  let behind: AppBehindProxy;
   let proxy: TcpProxy;
-  let schema: { url: string; schema: string };
   let t: TestApp;
 
   beforeAll(async () => {
-    schema = await createTestSchema();
-    proxy = await TcpProxy.forUrl(schema.url);
-    t = await createTestApp({ databaseUrl: proxy.rewrite(schema.url) });
+    behind = await createAppBehindProxy();
+    ({ proxy, app: t } = behind);
   });
-  afterAll(async () => {
-    await t?.close();
-    await proxy?.close();
-    if (schema) await dropTestSchema(schema.schema);
-  });
+  afterAll(() => behind?.close());
   afterEach(() => proxy.restore());
 
   it('answers 200 while the database answers', async () => {
