@@ -99,8 +99,8 @@ export class TokenService {
    * caller checks the revoked-session set either way.
    */
   async verifyAccessToken(token: string): Promise<AccessClaims> {
-    const cached = this.verifiedAccess.get(token);
-    if (cached) return copyClaims(cached);
+    const remembered = this.rememberedAccessToken(token);
+    if (remembered) return remembered;
     const payload = await this.verify(token, {
       typ: ACCESS_TOKEN_TYPE,
       algorithms: this.accessAlgorithms,
@@ -121,6 +121,15 @@ export class TokenService {
     };
     this.verifiedAccess.set(token, copyClaims(claims), payload.exp as number);
     return claims;
+  }
+
+  /**
+   * The claims of an access token verified before and not expired since, synchronously; undefined
+   * when it must be verified. The caller checks the revoked-session set either way.
+   */
+  rememberedAccessToken(token: string): AccessClaims | undefined {
+    const cached = this.verifiedAccess.get(token);
+    return cached && copyClaims(cached);
   }
 
   /**

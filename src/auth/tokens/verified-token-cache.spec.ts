@@ -35,12 +35,26 @@ describe('VerifiedTokenCache', () => {
   });
 
   it('keeps at most its capacity, forgetting the least recently used first', () => {
-    const cache = new VerifiedTokenCache<number>(3, 0);
-    for (const n of [1, 2, 3]) cache.set(`t${n}`, n, EXP);
+    const cache = new VerifiedTokenCache<number>(4, 0);
+    cache.set('t1', 1, EXP);
+    cache.set('t2', 2, EXP);
+    cache.set('t3', 3, EXP);
     expect(cache.get('t1', T0)).toBe(1);
     cache.set('t4', 4, EXP);
-    expect(cache.size).toBe(3);
     expect(cache.get('t2', T0)).toBeUndefined();
     expect([cache.get('t1', T0), cache.get('t3', T0), cache.get('t4', T0)]).toEqual([1, 3, 4]);
+    for (let n = 5; n < 1_000; n++) {
+      cache.set(`t${n}`, n, EXP);
+      expect(cache.size).toBeLessThanOrEqual(4);
+    }
+  });
+
+  it('drops an expired entry found in the older generation too', () => {
+    const cache = new VerifiedTokenCache<string>(2, 0);
+    cache.set('old', 'claims', EXP);
+    cache.set('new', 'claims', EXP + 600);
+    expect(cache.get('old', EXP * 1000)).toBeUndefined();
+    expect(cache.get('new', EXP * 1000)).toBe('claims');
+    expect(cache.size).toBe(1);
   });
 });

@@ -1,40 +1,69 @@
+interface Entry<T> {
+  value: T;
+  expSec: number;
+}
+
 /**
- * A bounded, least-recently-used memo of access tokens whose signature and claims have passed
- * verification, keyed by the exact token string: a client sends the same access token on every
- * request for its lifetime, and checking an ES256 signature costs more than the rest of a guarded
- * request. A hit skips only the signature and claim checks, which cannot change for one string.
- * What can change is still checked on every request: `exp` against the clock, here, exactly as the
- * verifier does; the revoked-session set, by the caller.
+ * A bounded memo of access tokens whose signature and claims have passed verification, keyed by
+ * the exact token string: a client sends the same access token on every request for its lifetime,
+ * and checking an ES256 signature costs more than the rest of a guarded request. A hit skips only
+ * the signature and claim checks, which cannot change for one string. What can change is still
+ * checked on every request: `exp` against the clock, here, exactly as the verifier does; the
+ * revoked-session set, by the caller.
+ *
+ * Least recently used entries go first, in two generations (as in `hashlru`): a hit in the current
+ * generation is one Map lookup, with no reordering; a hit in the previous one moves the entry to
+ * the current one; when the current generation is full it becomes the previous one, and the
+ * previous one is dropped. At most `capacity` entries are kept.
  */
 export class VerifiedTokenCache<T> {
-  private readonly entries = new Map<string, { value: T; expSec: number }>();
+  private current = new Map<string, Entry<T>>();
+  private previous = new Map<string, Entry<T>>();
+  private readonly generation: number;
 
   constructor(
-    private readonly capacity: number,
+    capacity: number,
     private readonly clockToleranceSec: number,
-  ) {}
+  ) {
+    this.generation = Math.max(1, Math.floor(capacity / 2));
+  }
 
   /** The verified value, unless absent or expired by now (an expired entry is dropped). */
   get(token: string, nowMs = Date.now()): T | undefined {
-    const entry = this.entries.get(token);
-    if (!entry) return undefined;
-    this.entries.delete(token);
-    // jose's test: expired when exp <= now - tolerance, in whole seconds.
-    if (entry.expSec <= Math.floor(nowMs / 1000) - this.clockToleranceSec) return undefined;
-    this.entries.set(token, entry);
+    let entry = this.current.get(token);
+    if (!entry) {
+      entry = this.previous.get(token);
+      if (!entry) return undefined;
+      this.previous.delete(token);
+      if (!this.expired(entry, nowMs)) this.store(token, entry);
+    }
+    if (this.expired(entry, nowMs)) {
+      this.current.delete(token);
+      return undefined;
+    }
     return entry.value;
   }
 
-  /** Remembers a token that has just been verified, forgetting the least recently used beyond capacity. */
+  /** Remembers a token that has just been verified. */
   set(token: string, value: T, expSec: number): void {
-    this.entries.delete(token);
-    this.entries.set(token, { value, expSec });
-    if (this.entries.size > this.capacity) {
-      this.entries.delete(this.entries.keys().next().value as string);
-    }
+    this.previous.delete(token);
+    this.store(token, { value, expSec });
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.current.size + this.previous.size;
+  }
+
+  /** jose's test: expired when exp <= now - tolerance, in whole seconds. */
+  private expired(entry: Entry<T>, nowMs: number): boolean {
+    return entry.expSec <= Math.floor(nowMs / 1000) - this.clockToleranceSec;
+  }
+
+  private store(token: string, entry: Entry<T>): void {
+    if (!this.current.has(token) && this.current.size >= this.generation) {
+      this.previous = this.current;
+      this.current = new Map();
+    }
+    this.current.set(token, entry);
   }
 }
