@@ -14,6 +14,7 @@ import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from '
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { closeAgent, mapLimit, requestJson } from './lib/http';
+import { defaultThreadPoolSize } from '../src/config/thread-pool';
 import { DriverProcess, runOnce } from './lib/driver-process';
 import { HttpJob, HttpScenario, LoadResult, RevocationResult, SqlJob } from './lib/jobs';
 import { fixed, formatTable, renderSvg, Row, Target } from './lib/report';
@@ -329,8 +330,10 @@ async function main(): Promise<void> {
       .privateKey.export({ type: 'pkcs8', format: 'pem' })
       .toString();
     const refreshSecret = randomBytes(48).toString('base64url');
-    const threadPool = process.env.UV_THREADPOOL_SIZE;
-    const poolEnv: Record<string, string> = threadPool ? { UV_THREADPOOL_SIZE: threadPool } : {};
+    // The argon2 limit runs with the service's libuv pool: the one it sizes itself, unless set.
+    const poolEnv = {
+      UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE || String(defaultThreadPoolSize()),
+    };
     const serviceEnv = (workers: number): Record<string, string> => ({
       NODE_ENV: 'production',
       HOST: '127.0.0.1',

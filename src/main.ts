@@ -7,9 +7,11 @@ import { runPrimary } from './cluster';
 import { createLogger, PinoNestLogger } from './common/logger';
 import { AppConfig } from './config/app-config';
 import { loadConfigOrExit } from './config/load-config-or-exit';
+import { sizeThreadPool } from './config/thread-pool';
 import { EmbeddedPostgres } from './database/embedded-postgres';
 
 async function bootstrap(): Promise<void> {
+  sizeThreadPool();
   const config = loadConfigOrExit();
   const root = createLogger(config.logLevel);
   const pino = cluster.isWorker ? root.child({ worker: cluster.worker?.id }) : root;
