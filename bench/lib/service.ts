@@ -38,12 +38,7 @@ export class ServiceProcess {
   ): Promise<ServiceProcess> {
     const port = await freePort();
     const child = spawn(process.execPath, [...nodeOptions, MAIN], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        ...env,
-        PORT: String(port),
-      },
+      env: { ...passedThrough(), ...env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const service = new ServiceProcess(name, `http://127.0.0.1:${port}`, child);
@@ -106,6 +101,14 @@ export class ServiceProcess {
 }
 
 const CLOCK_TICKS = 100;
+
+/** The bench's own environment the service sees: the basics, and malloc tuning if set. */
+function passedThrough(): Record<string, string> {
+  const names = ['PATH', 'HOME', 'GLIBC_TUNABLES', 'MALLOC_ARENA_MAX'];
+  return Object.fromEntries(
+    names.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
+  );
+}
 
 function childrenOf(parent: number): number[] {
   const children: number[] = [];
