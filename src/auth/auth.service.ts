@@ -3,7 +3,7 @@ import { AppError } from '../common/errors/app-error';
 import { ClientInfo } from '../common/client-info';
 import { LoginLockout } from '../limits/login-lockout.service';
 import { SessionsService, SessionUser } from '../sessions/sessions.service';
-import { SecurityEventsRepository } from '../users/security-events.repository';
+import { SecurityEventType } from '../users/security-event.entity';
 import { UsersService } from '../users/users.service';
 import { LoginDto, RegisterDto } from './dto/credentials.dto';
 import { TokenService } from './tokens/token.service';
@@ -28,7 +28,6 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly tokens: TokenService,
-    private readonly events: SecurityEventsRepository,
     private readonly lockout: LoginLockout,
   ) {}
 
@@ -48,14 +47,7 @@ export class AuthService {
       throw AppError.unauthorized('invalid_credentials', 'The email or password is wrong.');
     }
     await this.lockout.cleared(input.email);
-    const issued = await this.startSession(user, client);
-    await this.events.record({
-      userId: user.id,
-      type: 'login',
-      sessionId: issued.sessionId,
-      ...client,
-    });
-    return issued;
+    return this.startSession(user, client, 'login');
   }
 
   async refresh(
@@ -92,8 +84,12 @@ export class AuthService {
     );
   }
 
-  private async startSession(user: SessionUser, client: ClientInfo): Promise<IssuedTokens> {
-    const started = await this.sessions.start(user.id, client, this.mint);
+  private async startSession(
+    user: SessionUser,
+    client: ClientInfo,
+    eventType?: SecurityEventType,
+  ): Promise<IssuedTokens> {
+    const started = await this.sessions.start(user.id, client, this.mint, eventType);
     return this.withAccessToken(user, started.sessionId, started);
   }
 

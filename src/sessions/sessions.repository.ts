@@ -23,6 +23,13 @@ export interface NewSession {
   ip: string | null;
 }
 
+/** The security event a new session is recorded with (the session's user, id and address). */
+export interface SessionEvent {
+  type: SecurityEventType;
+  /** As the client sent it: the session keeps a truncated copy. */
+  userAgent: string | null;
+}
+
 /** The locked session with its user, the presented token and that token's successor. */
 export interface RotationRow {
   session_id: string;
@@ -95,28 +102,40 @@ export class SessionsRepository {
     return this.dataSource.transaction('READ COMMITTED', work);
   }
 
-  /** A new session and its first refresh token, in one statement. */
-  async create(session: NewSession, token: NewRefreshToken): Promise<void> {
+  /**
+   * A new session and its first refresh token, in one statement; with `event`, the security event
+   * that records the sign-in too, so that there is never one without the other.
+   */
+  async create(session: NewSession, token: NewRefreshToken, event?: SessionEvent): Promise<void> {
+    const params: unknown[] = [
+      session.id,
+      session.userId,
+      session.createdAt,
+      token.expiresAt,
+      session.absoluteExpiresAt,
+      token.id,
+      session.userAgent,
+      session.ip,
+      token.tokenHash,
+      token.issuedAt,
+    ];
+    let recorded = '';
+    if (event) {
+      params.push(event.type, event.userAgent);
+      recorded = `, recorded AS (
+         INSERT INTO security_events (user_id, type, session_id, ip, user_agent)
+         VALUES ($2, $11, $1, $8, $12)
+       )`;
+    }
     await this.dataSource.query(
       `WITH new_session AS (
          INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at,
                                absolute_expires_at, current_token_id, user_agent, ip)
          VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8)
-       )
+       )${recorded}
        INSERT INTO refresh_tokens (id, session_id, token_hash, parent_id, issued_at, expires_at)
        VALUES ($6, $1, $9, NULL, $10, $4)`,
-      [
-        session.id,
-        session.userId,
-        session.createdAt,
-        token.expiresAt,
-        session.absoluteExpiresAt,
-        token.id,
-        session.userAgent,
-        session.ip,
-        token.tokenHash,
-        token.issuedAt,
-      ],
+      params,
     );
   }
 

@@ -68,10 +68,12 @@ export class SessionsService {
     private readonly revoked: RevokedSessions,
   ) {}
 
+  /** Starts a session; with `eventType`, records that security event in the same statement. */
   async start(
     userId: string,
     client: ClientInfo,
     mint: MintRefreshToken,
+    eventType?: SecurityEventType,
   ): Promise<IssuedRefreshToken & { sessionId: string }> {
     const now = new Date();
     const sessionId = randomUUID();
@@ -89,6 +91,7 @@ export class SessionsService {
         ip: client.ip,
       },
       toRow(refresh, null),
+      eventType && { type: eventType, userAgent: client.userAgent },
     );
     return { ...refresh, sessionId };
   }
