@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -326,6 +326,7 @@ async function main(): Promise<void> {
   const settings = parseArgs(process.argv.slice(2));
   const startedAt = Date.now();
   const loadAtStart = roundedLoad();
+  const busyAtStart = await cpuBusy(2_000);
   const log = (message: string) =>
     console.error(
       `[bench ${((Date.now() - startedAt) / 1000).toFixed(0).padStart(3)}s] ${message}`,
@@ -531,6 +532,7 @@ async function main(): Promise<void> {
     const report = buildReport(settings, measured, revocation, rss, {
       database: database.description,
       loadAtStart,
+      busyAtStart,
     });
     mkdirSync(RESULTS, { recursive: true });
     writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify(report.json, null, 2) + '\n');
@@ -554,7 +556,7 @@ function buildReport(
   measured: Measured[],
   revocation: RevocationResult | null,
   rss: Rss,
-  context: { database: string; loadAtStart: number[] },
+  context: { database: string; loadAtStart: number[]; busyAtStart: number },
 ): { text: string; json: unknown; svg: string } {
   const find = (scenario: Scenario, round: number, workers: number | null) =>
     measured.find((m) => m.scenario === scenario && m.round === round && m.workers === workers);
@@ -642,6 +644,7 @@ function buildReport(
     node: process.version,
     kernel: release(),
     loadAverageAtStart: context.loadAtStart,
+    cpuBusyBeforeStartPct: Math.round(context.busyAtStart * 100),
     loadAverageAtEnd: roundedLoad(),
     database: context.database,
   };
@@ -654,17 +657,17 @@ function buildReport(
     `Raw rotation SQL, as the service issues it: ${ROTATION_STATEMENTS.join('; ')}.`,
     `${machine.nproc} CPUs (${machine.cpu}), ${machine.memoryGb} GB, Node ${machine.node}, ` +
       `${context.database}; each scenario ${settings.duration} s in ${settings.slices} ` +
-      `interleaved slices after ${settings.warmup} s of warm-up; load average ` +
-      `${machine.loadAverageAtStart[0]} at the start, ${machine.loadAverageAtEnd[0]} at the end.`,
+      `interleaved slices after ${settings.warmup} s of warm-up; CPUs ` +
+      `${machine.cpuBusyBeforeStartPct}% busy with other work just before the start.`,
   ];
   const failures = rows.filter((r) => r.failed > 0);
   if (failures.length) {
     extra.push(`WARNING: failed requests in ${failures.map((r) => r.label).join(', ')}.`);
   }
-  if (machine.loadAverageAtStart[0] > machine.nproc * 0.5) {
+  if (context.busyAtStart > 0.25) {
     extra.push(
-      `WARNING: the machine was busy before the run (load ${machine.loadAverageAtStart[0]} on ` +
-        `${machine.nproc} CPUs): figures are depressed and noisy.`,
+      `WARNING: other work kept ${fixed(context.busyAtStart * 100, 0)}% of the CPUs busy just ` +
+        `before the run: figures are depressed and noisy.`,
     );
   }
   return {
@@ -694,6 +697,20 @@ function buildReport(
 
 function describe(reading: RssReading | null): string {
   return reading ? `${fixed(reading.loaded, 0)} → ${fixed(reading.settled, 0)} MB` : '-';
+}
+
+/** The share of all CPUs busy over the next `ms`, from /proc/stat: other work on the machine. */
+async function cpuBusy(ms: number): Promise<number> {
+  const sample = () => {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1);
+    const ticks = fields.map(Number);
+    // idle and iowait
+    return { idle: ticks[3] + ticks[4], total: ticks.reduce((sum, value) => sum + value, 0) };
+  };
+  const before = sample();
+  await sleep(ms);
+  const after = sample();
+  return 1 - (after.idle - before.idle) / (after.total - before.total);
 }
 
 function roundedLoad(): number[] {
