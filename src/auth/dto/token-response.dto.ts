@@ -32,7 +32,7 @@ export class MeDto {
   id!: string;
 
   @ApiProperty({ example: ['user'] })
-  roles!: string[];
+  roles!: readonly string[];
 
   @ApiProperty({ format: 'uuid' })
   sessionId!: string;

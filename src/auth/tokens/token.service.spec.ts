@@ -85,3 +85,36 @@ describe('TokenService refresh tokens', () => {
     await refused(`${await tokens.signRefreshToken(refreshClaims())}${'A'.repeat(5_000)}`);
   });
 });
+
+describe('TokenService access tokens', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'token-service-spec-'));
+  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir });
+  const tokens = new TokenService(config);
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('remembers a verified token as one frozen value that no caller can change', async () => {
+    const userId = randomUUID();
+    const sessionId = randomUUID();
+    const { token, expiresAt } = await tokens.signAccessToken({
+      userId,
+      sessionId,
+      roles: ['user'],
+    });
+    expect(tokens.rememberedAccessToken(token)).toBeUndefined();
+
+    const claims = await tokens.verifyAccessToken(token);
+    expect(claims).toMatchObject({ userId, sessionId, roles: ['user'] });
+    expect(claims.exp * 1000).toBe(expiresAt.getTime());
+    expect(tokens.rememberedAccessToken(token)).toBe(claims);
+
+    expect(() => (claims.roles as string[]).push('admin')).toThrow(TypeError);
+    expect(() => Object.assign(claims, { userId: randomUUID() })).toThrow(TypeError);
+    expect(await tokens.verifyAccessToken(token)).toEqual({
+      userId,
+      sessionId,
+      roles: ['user'],
+      tokenId: claims.tokenId,
+      exp: claims.exp,
+    });
+  });
+});

@@ -13,12 +13,17 @@ import {
 import { signJws, verifyHs256 } from './jws';
 import { VerifiedTokenCache } from './verified-token-cache';
 
+/**
+ * What a verified access token says. Frozen, with `exp` as a number, so that one verified value
+ * can be handed out for every request that presents the same token (see VerifiedTokenCache).
+ */
 export interface AccessClaims {
-  userId: string;
-  sessionId: string;
-  roles: string[];
-  tokenId: string;
-  expiresAt: Date;
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly roles: readonly string[];
+  readonly tokenId: string;
+  /** The token's `exp`, in seconds. */
+  readonly exp: number;
 }
 
 export interface SignedAccessToken {
@@ -112,14 +117,14 @@ export class TokenService {
     if (!Array.isArray(roles) || !roles.every((role) => typeof role === 'string')) {
       throw invalidToken('access_token_invalid');
     }
-    const claims: AccessClaims = {
+    const claims: AccessClaims = Object.freeze({
       userId: payload.sub as string,
       sessionId: payload.sid as string,
-      roles: roles as string[],
+      roles: Object.freeze([...(roles as string[])]),
       tokenId: payload.jti as string,
-      expiresAt: new Date((payload.exp as number) * 1000),
-    };
-    this.verifiedAccess.set(token, copyClaims(claims), payload.exp as number);
+      exp: payload.exp as number,
+    });
+    this.verifiedAccess.set(token, claims, claims.exp);
     return claims;
   }
 
@@ -128,8 +133,7 @@ export class TokenService {
    * when it must be verified. The caller checks the revoked-session set either way.
    */
   rememberedAccessToken(token: string): AccessClaims | undefined {
-    const cached = this.verifiedAccess.get(token);
-    return cached && copyClaims(cached);
+    return this.verifiedAccess.get(token);
   }
 
   /**
@@ -221,10 +225,6 @@ function rejectForbiddenHeaders(header: JWTHeaderParameters, code: ErrorCode): v
 }
 
 /** A copy for each caller, so that nothing one request changes reaches the cache. */
-function copyClaims(claims: AccessClaims): AccessClaims {
-  return { ...claims, roles: [...claims.roles], expiresAt: new Date(claims.expiresAt) };
-}
-
 function invalidToken(code: ErrorCode): AppError {
   return AppError.unauthorized(code, 'The token is not valid.');
 }

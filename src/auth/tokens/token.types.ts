@@ -2,7 +2,8 @@
 export interface AuthenticatedUser {
   id: string;
   sessionId: string;
-  roles: string[];
+  /** Shared by every request with the same token: frozen. */
+  roles: readonly string[];
   /** The access token's jti. */
   tokenId: string;
   expiresAt: Date;
