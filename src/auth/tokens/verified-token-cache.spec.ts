@@ -34,6 +34,32 @@ describe('VerifiedTokenCache', () => {
     expect(cache.get('header.payload.signature ', T0)).toBeUndefined();
   });
 
+  it('is found by the tail of a token, but answers only the whole token it verified', () => {
+    const cache = new VerifiedTokenCache<string>(10, 0);
+    const signature = 'S'.repeat(86);
+    const verified = `eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1c2VyLWEifQ.${signature}`;
+    cache.set(verified, 'claims of user a', EXP);
+    // Another payload under the same signature: what a forger would try.
+    const forged = `eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1c2VyLWIifQ.${signature}`;
+    expect(cache.get(forged, T0)).toBeUndefined();
+    expect(cache.get(verified, T0)).toBe('claims of user a');
+    // A miss does not evict the entry, and a later verified token with that tail replaces it.
+    cache.set(forged, 'claims of user b', EXP);
+    expect(cache.get(forged, T0)).toBe('claims of user b');
+    expect(cache.get(verified, T0)).toBeUndefined();
+    expect(cache.size).toBe(1);
+  });
+
+  it('compares the whole token in the previous generation too', () => {
+    const cache = new VerifiedTokenCache<number>(4, 0);
+    const tail = 'T'.repeat(50);
+    cache.set(`a.${tail}`, 1, EXP);
+    cache.set('b', 2, EXP);
+    cache.set('c', 3, EXP); // the generation of two is full: `a…` and `b` become the previous one
+    expect(cache.get(`z.${tail}`, T0)).toBeUndefined();
+    expect(cache.get(`a.${tail}`, T0)).toBe(1);
+  });
+
   it('keeps at most its capacity, forgetting the least recently used first', () => {
     const cache = new VerifiedTokenCache<number>(4, 0);
     cache.set('t1', 1, EXP);
