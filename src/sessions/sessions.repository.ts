@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { SecurityEventType } from '../users/security-event.entity';
 import { REVOCATION_CHANNEL } from './revoked-sessions.service';
@@ -161,10 +162,7 @@ export class SessionsRepository {
    * confirmed by `rotateIfCurrent` (see SessionsService.rotate).
    */
   async readForRotation(sessionId: string, tokenId: string): Promise<RotationRow | null> {
-    const rows: RotationRow[] = await this.dataSource.query(READ_FOR_ROTATION, [
-      sessionId,
-      tokenId,
-    ]);
+    const { rows } = await this.pool().query<RotationRow>(READ_FOR_ROTATION, [sessionId, tokenId]);
     return rows[0] ?? null;
   }
 
@@ -201,11 +199,20 @@ export class SessionsRepository {
     usedAt: Date,
     successor: NewRefreshToken,
   ): Promise<boolean> {
-    const rows: { rotated: number }[] = await this.dataSource.query(
+    const { rows } = await this.pool().query<{ rotated: number }>(
       ROTATE_IF_CURRENT,
       rotationParams(usedTokenId, usedAt, successor),
     );
     return rows[0]?.rotated === 1;
+  }
+
+  /**
+   * TypeORM's own pg pool (same connections, limits and query timeout), for the two statements of
+   * every refresh: `DataSource.query` wraps each call in a query runner, which cost 6 to 19 µs of
+   * CPU per statement here; neither statement needs a transaction or an entity.
+   */
+  private pool(): Pool {
+    return (this.dataSource.driver as unknown as { master: Pool }).master;
   }
 
   /**

@@ -105,7 +105,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     const token = bodyRefreshToken(request) ?? cookie(request, REFRESH_COOKIE);
     if (!token) return null;
     try {
-      const claims = await this.tokens.verifyRefreshToken(token);
+      const claims = await this.tokens.verifyPresentedRefreshToken(request, token);
       return claims.expired ? null : claims.tokenId;
     } catch {
       return null;

@@ -25,7 +25,7 @@ export class RefreshTokenStrategy extends PassportStrategy(TokenStrategy, REFRES
   }
 
   async validate(request: FastifyRequest, token: string): Promise<PresentedRefreshToken> {
-    const claims = await this.tokens.verifyRefreshToken(token);
+    const claims = await this.tokens.verifyPresentedRefreshToken(request, token);
     return { ...claims, raw: token, via: bodyRefreshToken(request) ? 'body' : 'cookie' };
   }
 }

@@ -44,6 +44,20 @@ describe('TokenService refresh tokens', () => {
     expect(await tokens.verifyRefreshToken(token)).toEqual({ ...claims, expired: false });
   });
 
+  it('verifies the token a request presents once, however many guards ask', async () => {
+    const token = await tokens.signRefreshToken(refreshClaims());
+    const other = await tokens.signRefreshToken(refreshClaims());
+    const request = {};
+    const first = tokens.verifyPresentedRefreshToken(request, token);
+    expect(tokens.verifyPresentedRefreshToken(request, token)).toBe(first);
+    expect(tokens.verifyPresentedRefreshToken({}, token)).not.toBe(first);
+    expect(tokens.verifyPresentedRefreshToken(request, other)).not.toBe(first);
+    await expect(first).resolves.toMatchObject({ expired: false });
+    const tampered = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
+    const forged = tokens.verifyPresentedRefreshToken({}, tampered);
+    await expect(forged).rejects.toMatchObject({ code: 'refresh_token_invalid' });
+  });
+
   it('returns an expired token marked expired, for the session to decide the answer', async () => {
     const claims = { ...refreshClaims(), issuedAt: now - 700, expiresAt: now - 100 };
     expect(await tokens.verifyRefreshToken(await tokens.signRefreshToken(claims))).toEqual({

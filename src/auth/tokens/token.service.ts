@@ -26,6 +26,8 @@ export interface AccessClaims {
   readonly exp: number;
 }
 
+export type VerifiedRefresh = RefreshClaims & { expired: boolean };
+
 export interface SignedAccessToken {
   token: string;
   expiresAt: Date;
@@ -48,6 +50,11 @@ export class TokenService {
   private readonly clockToleranceSec: number;
   private readonly accessAlgorithms: string[];
   private readonly verifiedAccess: VerifiedTokenCache<AccessClaims>;
+  /** Per request (see verifyPresentedRefreshToken); gone with the request. */
+  private readonly presentedRefresh = new WeakMap<
+    object,
+    { token: string; result: Promise<VerifiedRefresh> }
+  >();
 
   constructor(private readonly config: AppConfig) {
     this.clockToleranceSec = Math.floor(config.clockToleranceMs / 1000);
@@ -137,13 +144,25 @@ export class TokenService {
   }
 
   /**
+   * verifyRefreshToken, once per request: the rate limiter, which counts each refresh token once,
+   * and the refresh strategy both need the same request's token verified.
+   */
+  verifyPresentedRefreshToken(request: object, token: string): Promise<VerifiedRefresh> {
+    const memo = this.presentedRefresh.get(request);
+    if (memo?.token === token) return memo.result;
+    const result = this.verifyRefreshToken(token);
+    this.presentedRefresh.set(request, { token, result });
+    return result;
+  }
+
+  /**
    * Verifies a refresh token: its HMAC first (node:crypto, see jws.ts), then exactly the header this
    * service mints, then the claims as jose checks them. Only this service ever reads a refresh
    * token, so anything it would not have minted is refused. An expired one is still returned,
    * marked expired, so that the session's state can decide between `session_expired`,
    * `refresh_token_expired` and `session_revoked`.
    */
-  async verifyRefreshToken(token: string): Promise<RefreshClaims & { expired: boolean }> {
+  async verifyRefreshToken(token: string): Promise<VerifiedRefresh> {
     const verified =
       token.length <= MAX_TOKEN_LENGTH ? verifyHs256(token, this.config.keys.refreshSecret) : null;
     if (!verified || !isRefreshHeader(verified.header)) throw invalidToken('refresh_token_invalid');
