@@ -20,10 +20,13 @@ RUN npm run build \
   && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime
+# MALLOC_ARENA_MAX: glibc keeps a malloc arena per thread, and each libuv thread that hashed a
+# password keeps its 19 MB of argon2 memory; two arenas bound that (see "Memory" in README.md).
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
-    DATA_DIR=/data
+    DATA_DIR=/data \
+    MALLOC_ARENA_MAX=2
 WORKDIR /app
 # The code belongs to root and is only read; the service writes nowhere but DATA_DIR.
 COPY --from=build /app/package.json ./
@@ -37,4 +40,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Migrations run at start (MIGRATIONS_RUN=false turns that off; then run them with
 # `node dist/database/migrate.js`). Grant a role with `node dist/users/user-role.cli.js <email> <role>`.
-CMD ["node", "dist/main.js"]
+# A smaller young generation and an old generation that grows by 40% over what survives a full
+# collection (instead of doubling) keep the heap near its live size after a burst of traffic;
+# see "Memory" in README.md. bench/ starts the service with exactly these flags.
+CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=40", "dist/main.js"]

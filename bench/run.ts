@@ -19,6 +19,7 @@ import { DriverProcess, runOnce } from './lib/driver-process';
 import { HttpJob, HttpScenario, LoadResult, RevocationResult, SqlJob } from './lib/jobs';
 import { fixed, formatTable, renderSvg, Row, Target } from './lib/report';
 import { ROTATION_STATEMENTS } from './lib/rotation-sql';
+import { productionRuntime } from './lib/production';
 import { postgresCpuSeconds, ServiceProcess } from './lib/service';
 
 const ROOT = resolve(__dirname, '..');
@@ -349,8 +350,15 @@ async function main(): Promise<void> {
       .privateKey.export({ type: 'pkcs8', format: 'pem' })
       .toString();
     const refreshSecret = randomBytes(48).toString('base64url');
-    // The argon2 limit runs with the service's libuv pool: the one it sizes itself, unless set.
+    // The service runs as the production image runs it: its node flags and allocator settings
+    // (an allocator variable set for the bench itself wins, for experiments). The limits get the
+    // same allocator, and the argon2 limit the service's libuv pool: the one it sizes itself.
+    const production = productionRuntime(ROOT);
+    const runtimeEnv = Object.fromEntries(
+      Object.entries(production.env).filter(([name]) => !process.env[name]),
+    );
     const poolEnv = {
+      ...runtimeEnv,
       UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE || String(defaultThreadPoolSize()),
     };
     const serviceEnv = (workers: number): Record<string, string> => ({
@@ -367,10 +375,17 @@ async function main(): Promise<void> {
       WEB_CONCURRENCY: String(workers),
       ...poolEnv,
     });
+    log(
+      `service as the image runs it: node ${production.nodeFlags.join(' ')} dist/main.js` +
+        Object.entries(production.env)
+          .map(([name, value]) => `, ${name}=${process.env[name] ?? value}`)
+          .join(''),
+    );
     const start = async (name: string, workers: number) => {
-      const nodeOptions = settings.cpuProfDir
-        ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfDir}`]
-        : [];
+      const nodeOptions = [...production.nodeFlags];
+      if (settings.cpuProfDir) {
+        nodeOptions.push('--cpu-prof', `--cpu-prof-dir=${settings.cpuProfDir}`);
+      }
       // For other profilers, e.g. BENCH_SERVICE_NODE_OPTIONS=--perf-basic-prof for perf(1).
       nodeOptions.push(
         ...(process.env.BENCH_SERVICE_NODE_OPTIONS ?? '').split(' ').filter(Boolean),
@@ -420,6 +435,7 @@ async function main(): Promise<void> {
             sessions: rawSessions || [],
           } satisfies SqlJob,
           workDir,
+          runtimeEnv,
         );
       } else if (scenario === 'argon2') {
         driver = await DriverProcess.start(
