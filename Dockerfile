@@ -21,12 +21,13 @@ RUN npm run build \
 
 FROM ${NODE_IMAGE} AS runtime
 # MALLOC_ARENA_MAX: glibc keeps a malloc arena per thread, and each libuv thread that hashed a
-# password keeps its 19 MB of argon2 memory; two arenas bound that (see "Memory" in README.md).
+# password keeps its 19 MB of argon2 memory there; one shared arena bounds that (see "Memory" in
+# README.md).
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
     DATA_DIR=/data \
-    MALLOC_ARENA_MAX=2
+    MALLOC_ARENA_MAX=1
 WORKDIR /app
 # The code belongs to root and is only read; the service writes nowhere but DATA_DIR.
 COPY --from=build /app/package.json ./
