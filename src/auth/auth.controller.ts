@@ -1,4 +1,14 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Post,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -21,7 +31,7 @@ import { ErrorResponseDto } from '../common/errors/error-response.dto';
 import { UserDto } from '../users/dto/user.dto';
 import { AuthService, IssuedTokens } from './auth.service';
 import { Auth } from './decorators/auth.decorator';
-import { CurrentUser } from './decorators/current-user.decorator';
+import { AuthenticatedRequest, CurrentUser } from './decorators/current-user.decorator';
 import { Public } from './decorators/public.decorator';
 import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './dto/credentials.dto';
 import { MeDto, TokenResponseDto } from './dto/token-response.dto';
@@ -182,7 +192,7 @@ export class AuthController {
     description: 'Answered from the verified token alone: no database read.',
   })
   @ApiOkResponse({ type: MeDto })
-  me(@CurrentUser() user: AuthenticatedUser): MeDto {
+  me(@Req() { user }: AuthenticatedRequest): MeDto {
     return {
       id: user.id,
       roles: user.roles,
