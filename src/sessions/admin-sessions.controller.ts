@@ -13,8 +13,7 @@ import { ErrorResponseDto } from '../common/errors/error-response.dto';
 import { UsersRepository } from '../users/users.repository';
 import { SessionDto } from './dto/session.dto';
 import { SessionsService } from './sessions.service';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../common/validators';
 
 @ApiTags('admin')
 @Roles('admin')
@@ -45,7 +44,7 @@ export class AdminSessionsController {
   }
 
   private async requireUser(userId: string): Promise<void> {
-    if (!UUID.test(userId) || !(await this.users.findById(userId))) {
+    if (!isUuid(userId) || !(await this.users.findById(userId))) {
       throw AppError.notFound('not_found', 'There is no such user.');
     }
   }

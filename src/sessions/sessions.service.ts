@@ -15,6 +15,7 @@ import {
   SessionsRepository,
 } from './sessions.repository';
 import { SecurityEventType } from '../users/security-event.entity';
+import { isUuid } from '../common/validators';
 
 /** The claims of a refresh token to mint; the caller signs them (see TokenService). */
 export interface RefreshTokenClaims {
@@ -277,9 +278,7 @@ export class SessionsService {
   }
 
   async findOwned(sessionId: string, userId: string): Promise<Session> {
-    const session = UUID.test(sessionId)
-      ? await this.repository.findOwned(sessionId, userId)
-      : null;
+    const session = isUuid(sessionId) ? await this.repository.findOwned(sessionId, userId) : null;
     if (!session) throw AppError.notFound('session_not_found', 'There is no such session.');
     return session;
   }
@@ -316,8 +315,6 @@ export class SessionsService {
     return { token: await mint(claims), claims };
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const REJECTION_MESSAGES = {
   refresh_token_invalid: 'The refresh token is not valid.',

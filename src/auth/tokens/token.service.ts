@@ -12,6 +12,7 @@ import {
 } from './token.types';
 import { signJws, verifyHs256 } from './jws';
 import { VerifiedTokenCache } from './verified-token-cache';
+import { isUuid } from '../../common/validators';
 
 /**
  * What a verified access token says. Frozen, with `exp` as a number, so that one verified value
@@ -36,7 +37,6 @@ export interface SignedAccessToken {
 
 /** Header parameters that would let a token choose its own verification key: never honoured. */
 const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256'] as const;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Verified access tokens remembered per process: about 1 KB each. */
 const VERIFIED_ACCESS_TOKENS = 10_000;
 
@@ -259,8 +259,4 @@ function isRefreshHeader(header: Record<string, unknown>): boolean {
 
 function isNumericDate(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value);
 }
