@@ -10,10 +10,10 @@ import { Roles } from '../auth/decorators/roles.decorator';
 import { Client, ClientInfo } from '../common/client-info';
 import { AppError } from '../common/errors/app-error';
 import { ErrorResponseDto } from '../common/errors/error-response.dto';
+import { isUuid } from '../common/validators';
 import { UsersRepository } from '../users/users.repository';
 import { SessionDto } from './dto/session.dto';
 import { SessionsService } from './sessions.service';
-import { isUuid } from '../common/validators';
 
 @ApiTags('admin')
 @Roles('admin')

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../common/errors/app-error';
 import { ClientInfo } from '../common/client-info';
+import { isUuid } from '../common/validators';
 import { AppConfig } from '../config/app-config';
 import { SecurityEventsRepository } from '../users/security-events.repository';
 import { decideRotation } from './rotation';
@@ -15,7 +16,6 @@ import {
   SessionsRepository,
 } from './sessions.repository';
 import { SecurityEventType } from '../users/security-event.entity';
-import { isUuid } from '../common/validators';
 
 /** The claims of a refresh token to mint; the caller signs them (see TokenService). */
 export interface RefreshTokenClaims {

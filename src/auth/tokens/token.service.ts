@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { KeyObject, randomUUID } from 'node:crypto';
 import { errors, JWTHeaderParameters, JWTPayload, jwtVerify, JWTVerifyOptions } from 'jose';
 import { AppError, ErrorCode } from '../../common/errors/app-error';
+import { isUuid } from '../../common/validators';
 import { AppConfig } from '../../config/app-config';
 import {
   ACCESS_TOKEN_TYPE,
@@ -12,7 +13,6 @@ import {
 } from './token.types';
 import { signJws, verifyHs256 } from './jws';
 import { VerifiedTokenCache } from './verified-token-cache';
-import { isUuid } from '../../common/validators';
 
 /**
  * What a verified access token says. Frozen, with `exp` as a number, so that one verified value
