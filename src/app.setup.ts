@@ -13,6 +13,7 @@ import { registerBrowserSecurity } from './auth/transport/browser-security';
 import { answerClientError, answerFrameworkError } from './common/filters/framework-errors';
 import { createLogger, PinoNestLogger, RequestLogController } from './common/logger';
 import { AppConfig } from './config/app-config';
+import { fastifyTrustProxy } from './config/trust-proxy';
 import { setupDocs } from './docs/swagger';
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -38,7 +39,7 @@ export async function createApp(
     loggerInstance: logger,
     logController: new RequestLogController(),
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     genReqId: requestId,
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',

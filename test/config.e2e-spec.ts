@@ -31,6 +31,9 @@ describe('configuration', () => {
     ['DOCS_ENABLED', 'maybe', { DOCS_ENABLED: 'maybe' }, 'true or false'],
     ['AUTH_RATE_LIMIT', 'lots', { AUTH_RATE_LIMIT: 'lots' }, '30/1m'],
     ['JWT_PRIVATE_KEY', 'an RSA key', { JWT_PRIVATE_KEY: RSA_KEY }, 'P-256'],
+    ['TRUST_PROXY', 'true', { TRUST_PROXY: 'true' }, 'say how many proxies'],
+    ['TRUST_PROXY', 'a host name', { TRUST_PROXY: 'proxy.internal' }, 'CIDR'],
+    ['TRUST_PROXY', 'a bad range', { TRUST_PROXY: '10.0.0.0/33' }, 'CIDR'],
   ])('%s: refuses %s', async (variable, _, env, accepts) => {
     const { code, stdout, stderr } = await runService({ DATA_DIR: dataDir, ...env });
     expect(code).toBe(1);

@@ -29,7 +29,7 @@ describe('login lockout per account', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp({
-      env: { LOGIN_MAX_FAILURES: '3', LOGIN_LOCK_WINDOW: '3s', TRUST_PROXY: 'true' },
+      env: { LOGIN_MAX_FAILURES: '3', LOGIN_LOCK_WINDOW: '3s', TRUST_PROXY: '1' },
     });
   });
   afterAll(() => t.close());

@@ -72,7 +72,7 @@ describe('AUTH_RATE_LIMIT, counted in memory', () => {
 describe('AUTH_RATE_LIMIT behind a proxy (TRUST_PROXY)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ env: { AUTH_RATE_LIMIT: '2/1m', TRUST_PROXY: 'true' } });
+    t = await createTestApp({ env: { AUTH_RATE_LIMIT: '2/1m', TRUST_PROXY: '1' } });
   });
   afterAll(() => t.close());
 

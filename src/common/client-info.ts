@@ -1,5 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { clientAddress } from './client-address';
 
 /** Who is calling, as far as the network says: recorded with sessions and security events. */
 export interface ClientInfo {
@@ -10,8 +11,7 @@ export interface ClientInfo {
 export function clientInfoOf(request: FastifyRequest): ClientInfo {
   const userAgent = request.headers['user-agent'];
   return {
-    // Fastify derives request.ip from X-Forwarded-For only when TRUST_PROXY is set.
-    ip: request.ip ?? null,
+    ip: clientAddress(request),
     userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null,
   };
 }

@@ -2,6 +2,7 @@ import { LoggerService } from '@nestjs/common';
 import { FastifyReply, FastifyRequest, LogController } from 'fastify';
 import pino, { DestinationStream, Logger } from 'pino';
 import type { LogLevel } from '../config/app-config';
+import { clientAddress } from './client-address';
 
 /**
  * Secrets never reach a log line: credentials in headers, and any password or token field,
@@ -31,17 +32,11 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       base: { service: 'session-service' },
       redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
       serializers: {
-        req: (request: {
-          id: string;
-          method: string;
-          url: string;
-          headers: Record<string, unknown>;
-          ip?: string;
-        }) => ({
+        req: (request: FastifyRequest) => ({
           id: request.id,
           method: request.method,
           url: request.url,
-          ip: request.ip,
+          ip: clientAddress(request),
           headers: request.headers,
         }),
         err: pino.stdSerializers.err,

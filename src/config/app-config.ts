@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from './config-error';
 import { formatDuration, parseDuration } from './duration';
 import { KeyMaterial, loadKeyMaterial } from './keys';
+import { parseTrustProxy, TrustProxy } from './trust-proxy';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -35,7 +36,8 @@ export class AppConfig {
   jwtAudience!: string;
   keys!: KeyMaterial;
   corsOrigins!: string[];
-  trustProxy!: boolean;
+  /** Which proxies in front may report the client's address (see trust-proxy.ts). */
+  trustProxy!: TrustProxy;
   loginMaxFailures!: number;
   loginLockWindowMs!: number;
   authRateLimit!: { limit: number; ttlMs: number };
@@ -99,7 +101,7 @@ export function loadConfig(env: Env): AppConfig {
       .map((entry) => entry.trim())
       .filter(Boolean)
       .map((entry) => origin(entry, 'CORS_ORIGINS')),
-    trustProxy: boolean(read, 'TRUST_PROXY', false),
+    trustProxy: parseTrustProxy(read('TRUST_PROXY')),
     loginMaxFailures: integer(read, 'LOGIN_MAX_FAILURES', 5, 1, 1_000),
     loginLockWindowMs: duration(read, 'LOGIN_LOCK_WINDOW', '15m', 1_000, DAY),
     authRateLimit: rate(read('AUTH_RATE_LIMIT') ?? '30/1m'),

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
   InjectThrottlerStorage,
+  normalizeIp,
   ThrottlerGuard,
   ThrottlerLimitDetail,
   ThrottlerModuleOptions,
@@ -10,6 +11,7 @@ import {
   ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
+import { clientAddress } from '../../common/client-address';
 import { AppError } from '../../common/errors/app-error';
 import { AppConfig } from '../../config/app-config';
 import { CounterStore } from '../../limits/counter-store';
@@ -50,6 +52,11 @@ export class RateLimitGuard extends ThrottlerGuard {
     private readonly config: AppConfig,
   ) {
     super(options, storage, reflector);
+  }
+
+  /** The validated client address (see clientAddress), IPv6 by /64 as the throttler does. */
+  protected override getTracker(request: FastifyRequest): Promise<string> {
+    return Promise.resolve(normalizeIp(clientAddress(request) ?? 'unknown', this.ipv6SubnetPrefix));
   }
 
   protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
