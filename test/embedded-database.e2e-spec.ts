@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
   existsSync,
   mkdtempSync,
   readdirSync,
@@ -7,6 +8,7 @@ import {
   readlinkSync,
   rmSync,
   statSync,
+  watch,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +106,60 @@ describe('embedded database (no DATABASE_URL)', () => {
     await request(service!.url).get('/auth/me').auth(accessToken, { type: 'bearer' }).expect(200);
     await request(service!.url).post('/auth/login').send(credentials).expect(200);
   }
+});
+
+/**
+ * initdb takes the superuser password from a file. No other local user may read it at any moment:
+ * it must not sit in the shared temporary folder, and wherever it sits, only the owner may enter.
+ */
+describe('embedded database: the superuser password during initdb', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'session-initdb-'));
+  const sharedTmp = mkdtempSync(join(tmpdir(), 'session-shared-tmp-'));
+  afterAll(async () => {
+    await stopPostgres(join(dataDir, 'postgres'));
+    for (const dir of [dataDir, sharedTmp]) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is never in the temporary folder, and only in a folder no other user can enter', async () => {
+    chmodSync(sharedTmp, 0o1777);
+    const inSharedTmp = new Set<string>();
+    const watcher = watch(sharedTmp, (_event, name) => name && inSharedTmp.add(String(name)));
+    const privateFolders = new Map<string, number>();
+    let watching = true;
+    const poll = (async () => {
+      while (watching) {
+        for (const name of readdirSync(dataDir)) {
+          if (!name.startsWith('.initdb-')) continue;
+          try {
+            privateFolders.set(name, statSync(join(dataDir, name)).mode & 0o777);
+          } catch {
+            // removed between the listing and the stat
+          }
+        }
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    })();
+    let service: RunningService | undefined;
+    try {
+      service = await startService({
+        DATA_DIR: dataDir,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        TMPDIR: sharedTmp,
+      });
+      await request(service.url).get('/health/ready').expect(200);
+    } finally {
+      watching = false;
+      await poll;
+      watcher.close();
+      await service?.stop('SIGTERM');
+    }
+    expect([...inSharedTmp].filter((name) => name.startsWith('pg-password'))).toEqual([]);
+    expect(privateFolders.size).toBeGreaterThan(0);
+    expect([...new Set(privateFolders.values())]).toEqual([0o700]);
+    // Gone once initdb is done.
+    expect(readdirSync(dataDir).filter((name) => name.startsWith('.initdb-'))).toEqual([]);
+  });
 });
 
 /** Connects as the service does, with the password and port it keeps under DATA_DIR. */

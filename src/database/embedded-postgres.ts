@@ -1,5 +1,16 @@
 import { Logger } from '@nestjs/common';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, parse } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -76,7 +87,7 @@ export class EmbeddedPostgres {
     const fresh = !existsSync(join(directory, 'PG_VERSION'));
     if (fresh) {
       this.logger.log(`Creating the embedded PostgreSQL cluster in ${directory}`);
-      await cluster.initialise();
+      await initialisePrivately(cluster, dataDir, runAsRoot);
     }
     try {
       await cluster.start();
@@ -133,6 +144,58 @@ function makeTraversable(paths: string[]): void {
       if ((mode & 0o001) === 0) chmodSync(folder, mode | 0o001);
       folder = dirname(folder);
     }
+  }
+}
+
+/**
+ * The library hands initdb the superuser password in a file it writes to os.tmpdir() with the
+ * default mode, readable by every local user while initdb runs. It is made to write that file in a
+ * fresh 0700 folder of our own instead (os.tmpdir() follows TMPDIR), owned by the user initdb runs
+ * as, so no other user can reach it; the folder is removed afterwards, whatever happens.
+ */
+async function initialisePrivately(
+  cluster: PostgresCluster,
+  dataDir: string,
+  runAsRoot: boolean,
+): Promise<void> {
+  const folder = mkdtempSync(join(dataDir, '.initdb-'));
+  try {
+    if (runAsRoot) {
+      const owner = postgresUser();
+      chownSync(folder, owner.uid, owner.gid);
+    }
+    await withTemporaryFolder(folder, () => cluster.initialise());
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs `work` with os.tmpdir() pointing at `folder`. Not configuration: the one way to steer
+ * where the library writes, restored as soon as it is done.
+ */
+async function withTemporaryFolder<T>(folder: string, work: () => Promise<T>): Promise<T> {
+  /* eslint-disable no-restricted-properties */
+  const previous = process.env.TMPDIR;
+  process.env.TMPDIR = folder;
+  try {
+    return await work();
+  } finally {
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
+  }
+  /* eslint-enable no-restricted-properties */
+}
+
+/** The OS user PostgreSQL runs as when we are root, created as the library would if missing. */
+function postgresUser(): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }));
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    execFileSync('groupadd', ['-f', 'postgres']);
+    execFileSync('useradd', ['-g', 'postgres', 'postgres']);
+    return { uid: id('-u'), gid: id('-g') };
   }
 }
 
