@@ -2,13 +2,13 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { ACCESS_STRATEGY } from '../strategies/access-token.strategy';
-import { hasRefreshToken } from '../strategies/extract-token';
+import { presentedRefreshToken } from '../strategies/extract-token';
 import { REFRESH_STRATEGY } from '../strategies/refresh-token.strategy';
 
 /**
- * Logout takes whichever credential the client still has: a refresh token (body or cookie) when
- * one is sent, otherwise the access token. The route is `@Public()` for the global guard; this
- * guard is what authenticates it.
+ * Logout takes whichever credential the client still has: a refresh token (body, or the cookie of
+ * the browser's own session) when one is sent, otherwise the access token. The route is
+ * `@Public()` for the global guard; this guard is what authenticates it.
  */
 @Injectable()
 export class LogoutGuard implements CanActivate {
@@ -17,7 +17,7 @@ export class LogoutGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const guard = hasRefreshToken(request) ? this.refresh : this.access;
+    const guard = presentedRefreshToken(request) ? this.refresh : this.access;
     return guard.canActivate(context) as Promise<boolean>;
   }
 }
