@@ -41,7 +41,10 @@ export function chooseCredential(
   request: FastifyRequest,
   csrfSecret: Buffer,
 ): RequestCredential | null {
-  const route = request.routeOptions.url;
+  const safe = SAFE_METHODS.has(request.method);
+  // The refresh and logout routes take POST only, so a safe request's route (a getter that builds
+  // an object on every read, on the hottest path) need not be looked up.
+  const route = safe ? undefined : request.routeOptions.url;
   if (route !== REFRESH_ROUTE) {
     const bearer = bearerToken(request.headers.authorization);
     if (bearer) return { kind: 'access', via: 'bearer', token: bearer };
@@ -51,7 +54,7 @@ export function chooseCredential(
     route === REFRESH_ROUTE || route === LOGOUT_ROUTE
       ? cookieValues(request.headers.cookie, REFRESH_COOKIE)
       : [];
-  if (SAFE_METHODS.has(request.method) || (access === null && refresh.length === 0)) {
+  if (safe || (access === null && refresh.length === 0)) {
     return access === null ? null : { kind: 'access', via: 'cookie', token: access };
   }
 
