@@ -1,43 +1,7 @@
-import request, { Response } from 'supertest';
+import request from 'supertest';
 import { PASSWORD, registerUser, uniqueEmail } from './factories/users';
+import { cookiesOf, signInWithCookies } from './support/cookie-jar';
 import { createTestApp, TestApp } from './support/test-app';
-
-interface Cookie {
-  value: string;
-  attributes: string[];
-}
-
-/** The Set-Cookie headers of a response, by cookie name. */
-function cookiesOf(response: Response): Record<string, Cookie> {
-  const header = response.headers['set-cookie'] as unknown as string[] | undefined;
-  const cookies: Record<string, Cookie> = {};
-  for (const line of header ?? []) {
-    const [pair, ...attributes] = line.split(';').map((part) => part.trim());
-    const index = pair.indexOf('=');
-    cookies[pair.slice(0, index)] = { value: pair.slice(index + 1), attributes };
-  }
-  return cookies;
-}
-
-/** A minimal browser: keeps the cookies, sends them back, reads the CSRF one. */
-class Jar {
-  cookies: Record<string, string> = {};
-  take(response: Response): void {
-    for (const [name, cookie] of Object.entries(cookiesOf(response))) {
-      if (cookie.attributes.includes('Max-Age=0')) delete this.cookies[name];
-      else this.cookies[name] = cookie.value;
-    }
-  }
-  header(path = '/'): string {
-    return Object.entries(this.cookies)
-      .filter(([name]) => name !== '__Secure-refresh_token' || path.startsWith('/auth/'))
-      .map(([name, value]) => `${name}=${value}`)
-      .join('; ');
-  }
-  get csrf(): string {
-    return this.cookies['__Host-csrf_token'];
-  }
-}
 
 describe('cookie transport, CSRF and Origin', () => {
   let t: TestApp;
@@ -48,21 +12,7 @@ describe('cookie transport, CSRF and Origin', () => {
   });
   afterAll(() => t.close());
 
-  async function signIn(): Promise<{
-    jar: Jar;
-    body: Record<string, unknown>;
-    response: Response;
-  }> {
-    const email = uniqueEmail('browser');
-    const response = await request(t.url)
-      .post('/auth/register')
-      .set('X-Auth-Transport', 'cookie')
-      .send({ email, password: PASSWORD })
-      .expect(201);
-    const jar = new Jar();
-    jar.take(response);
-    return { jar, body: response.body, response };
-  }
+  const signIn = () => signInWithCookies(t.url);
 
   it('sets the three cookies with the contract’s attributes and puts no token in the body', async () => {
     const { body, response } = await signIn();

@@ -145,8 +145,7 @@ export class AuthController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    const userId = 'userId' in principal ? principal.userId : principal.id;
-    await this.auth.logout(userId, principal.sessionId, client);
+    await this.auth.logout(principal, client);
     clearSessionCookies(reply);
   }
 

@@ -7,7 +7,7 @@ import { SecurityEventType } from '../users/security-event.entity';
 import { UsersService } from '../users/users.service';
 import { LoginDto, RegisterDto } from './dto/credentials.dto';
 import { TokenService } from './tokens/token.service';
-import { RefreshClaims } from './tokens/token.types';
+import { AuthenticatedUser, PresentedRefreshToken, RefreshClaims } from './tokens/token.types';
 
 /** Everything a sign-in, a refresh or a replay hands back to the client. */
 export interface IssuedTokens {
@@ -58,8 +58,13 @@ export class AuthService {
     return this.withAccessToken(rotated.user, rotated.sessionId, rotated.refresh);
   }
 
-  logout(userId: string, sessionId: string, client: ClientInfo): Promise<void> {
-    return this.sessions.revokeOne(sessionId, userId, 'logout', client);
+  /**
+   * Ends the session of the credential presented. A refresh token is checked against its session
+   * (a spent one still ends it, and may be reuse); an access token needs no such check.
+   */
+  logout(principal: AuthenticatedUser | PresentedRefreshToken, client: ClientInfo): Promise<void> {
+    if ('raw' in principal) return this.sessions.revokeByRefreshToken(principal, client);
+    return this.sessions.revokeOne(principal.sessionId, principal.id, 'logout', client);
   }
 
   async logoutAll(userId: string, client: ClientInfo): Promise<void> {

@@ -244,6 +244,31 @@ export class SessionsService {
     });
   }
 
+  /**
+   * Logout with a genuine refresh token ends its session whatever the token's state (live, used,
+   * expired). A used one that a refresh would treat as reuse is recorded as reuse, as a refresh
+   * would; any other is a plain logout. Decided under the session's row lock, so that a rotation
+   * cannot slip between the decision and the revocation.
+   */
+  async revokeByRefreshToken(presented: PresentedRefresh, client: ClientInfo): Promise<void> {
+    const revoked = await this.repository.transaction(async (manager) => {
+      const row = await this.repository.lockForRotation(
+        manager,
+        presented.sessionId,
+        presented.tokenId,
+      );
+      if (!row || row.revoked_at) return null;
+      const reused = this.decide(row, presented, new Date()).kind === 'reuse';
+      return this.repository.revoke(
+        { sessionId: presented.sessionId, userId: presented.userId },
+        reused ? 'refresh_token_reused' : 'logout',
+        { type: reused ? 'refresh_token_reused' : 'session_revoked', perSession: true, ...client },
+        manager,
+      );
+    });
+    if (revoked) this.revoked.add(revoked.ids, revoked.revokedAt.getTime());
+  }
+
   /** Revokes one session of a user (a no-op when it is already revoked). */
   async revokeOne(
     sessionId: string,

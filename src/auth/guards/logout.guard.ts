@@ -1,23 +1,36 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../../common/errors/app-error';
 import { ACCESS_STRATEGY } from '../strategies/access-token.strategy';
-import { hasRefreshToken } from '../strategies/extract-token';
+import { presentedRefreshToken } from '../strategies/extract-token';
 import { REFRESH_STRATEGY } from '../strategies/refresh-token.strategy';
+import { clearSessionCookies } from '../transport/cookies';
 
 /**
- * Logout takes whichever credential the client still has: a refresh token (body or cookie) when
- * one is sent, otherwise the access token. The route is `@Public()` for the global guard; this
- * guard is what authenticates it.
+ * Logout takes whichever credential the client still has: a refresh token (body, or the cookie of
+ * the browser's own session) when one is sent, otherwise the access token. The route is
+ * `@Public()` for the global guard; this guard is what authenticates it.
  */
 @Injectable()
 export class LogoutGuard implements CanActivate {
   private readonly refresh = new (AuthGuard(REFRESH_STRATEGY))();
   private readonly access = new (AuthGuard(ACCESS_STRATEGY))();
 
-  canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const guard = hasRefreshToken(request) ? this.refresh : this.access;
-    return guard.canActivate(context) as Promise<boolean>;
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const http = context.switchToHttp();
+    const guard = presentedRefreshToken(http.getRequest<FastifyRequest>())
+      ? this.refresh
+      : this.access;
+    try {
+      return (await guard.canActivate(context)) as boolean;
+    } catch (error) {
+      // A client that asks to sign out with a credential that is expired, revoked or forged has
+      // no session to end here, and must end up signed out all the same.
+      if (error instanceof AppError && error.status === HttpStatus.UNAUTHORIZED) {
+        clearSessionCookies(http.getResponse<FastifyReply>());
+      }
+      throw error;
+    }
   }
 }

@@ -20,7 +20,7 @@ import {
   toRecord,
 } from '../../limits/counter-throttler.storage';
 import { RATE_LIMIT_KEY, RateLimitKind } from '../decorators/rate-limit.decorator';
-import { bodyRefreshToken, cookie, REFRESH_COOKIE } from '../strategies/extract-token';
+import { presentedRefreshToken } from '../strategies/extract-token';
 import { TokenService } from '../tokens/token.service';
 
 /**
@@ -109,7 +109,7 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   /** The jti of a genuine, unexpired refresh token in the request; null for anything else. */
   private async presentedRefreshTokenId(request: FastifyRequest): Promise<string | null> {
-    const token = bodyRefreshToken(request) ?? cookie(request, REFRESH_COOKIE);
+    const token = presentedRefreshToken(request)?.token;
     if (!token) return null;
     try {
       const claims = await this.tokens.verifyPresentedRefreshToken(request, token);

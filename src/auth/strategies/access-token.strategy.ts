@@ -5,13 +5,14 @@ import { AppError } from '../../common/errors/app-error';
 import { RevokedSessions } from '../../sessions/revoked-sessions.service';
 import { AccessClaims, TokenService } from '../tokens/token.service';
 import { AuthenticatedUser } from '../tokens/token.types';
-import { ACCESS_COOKIE, bearerToken, cookie } from './extract-token';
+import { accessCredential } from './extract-token';
 import { TokenStrategy } from './token.strategy';
 
 export const ACCESS_STRATEGY = 'jwt';
 
 /**
- * The access token, from `Authorization: Bearer` or the `__Host-access_token` cookie. Reads no
+ * The access token, from `Authorization: Bearer` or the `__Host-access_token` cookie, whichever the
+ * transport chose for the request (see chooseCredential, which also decided its CSRF check). Reads no
  * database row: the signature, the claims and the in-memory set of revoked sessions decide.
  */
 @Injectable()
@@ -21,14 +22,14 @@ export class AccessTokenStrategy extends PassportStrategy(TokenStrategy, ACCESS_
     private readonly revoked: RevokedSessions,
   ) {
     super({
-      extract: (request: FastifyRequest) => bearerToken(request) ?? cookie(request, ACCESS_COOKIE),
+      extract: (request: FastifyRequest) => accessCredential(request)?.token ?? null,
       missing: missingToken,
     });
   }
 
   async validate(request: FastifyRequest, token: string): Promise<AuthenticatedUser> {
     const claims = await this.tokens.verifyAccessToken(token);
-    return this.accept(claims, bearerToken(request) ? 'bearer' : 'cookie');
+    return this.accept(claims, accessCredential(request)!.via);
   }
 
   /**
@@ -38,10 +39,9 @@ export class AccessTokenStrategy extends PassportStrategy(TokenStrategy, ACCESS_
    * then synchronous.
    */
   authenticateRequest(request: FastifyRequest): AuthenticatedUser | Promise<AuthenticatedUser> {
-    const bearer = bearerToken(request);
-    const token = bearer ?? cookie(request, ACCESS_COOKIE);
-    if (!token) throw missingToken();
-    const via = bearer ? 'bearer' : 'cookie';
+    const credential = accessCredential(request);
+    if (!credential) throw missingToken();
+    const { token, via } = credential;
     const remembered = this.tokens.rememberedAccessToken(token);
     if (remembered) return this.accept(remembered, via);
     return this.tokens.verifyAccessToken(token).then((claims) => this.accept(claims, via));

@@ -1,19 +1,12 @@
 import type { FastifyRequest } from 'fastify';
-import { ExtractJwt } from 'passport-jwt';
+import type { RequestCredential } from '../transport/credential';
 
-import { REFRESH_COOKIE } from '../transport/cookies';
-
-export { ACCESS_COOKIE, REFRESH_COOKIE } from '../transport/cookies';
-
-const fromBearerHeader = ExtractJwt.fromAuthHeaderAsBearerToken();
-
-export function bearerToken(request: FastifyRequest): string | null {
-  return fromBearerHeader(request as never) || null;
-}
-
-export function cookie(request: FastifyRequest, name: string): string | null {
-  const value = request.cookies?.[name];
-  return typeof value === 'string' && value.length > 0 ? value : null;
+/** The access token the request authenticates with (Bearer header or cookie), if any. */
+export function accessCredential(
+  request: FastifyRequest,
+): Extract<RequestCredential, { kind: 'access' }> | null {
+  const credential = request.authCredential;
+  return credential?.kind === 'access' ? credential : null;
 }
 
 export function bodyRefreshToken(request: FastifyRequest): string | null {
@@ -22,7 +15,15 @@ export function bodyRefreshToken(request: FastifyRequest): string | null {
   return typeof value === 'string' && value.length > 0 ? value : null;
 }
 
-/** True when the request names a refresh token at all (body or cookie), valid or not. */
-export function hasRefreshToken(request: FastifyRequest): boolean {
-  return bodyRefreshToken(request) !== null || cookie(request, REFRESH_COOKIE) !== null;
+/**
+ * The refresh token a request presents: the body's, which wins (and is answered in the body), else
+ * the refresh cookie the transport chose for this request's session (see chooseCredential).
+ */
+export function presentedRefreshToken(
+  request: FastifyRequest,
+): { token: string; via: 'body' | 'cookie' } | null {
+  const body = bodyRefreshToken(request);
+  if (body !== null) return { token: body, via: 'body' };
+  const credential = request.authCredential;
+  return credential?.kind === 'refresh' ? credential : null;
 }

@@ -4,28 +4,27 @@ import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../common/errors/app-error';
 import { TokenService } from '../tokens/token.service';
 import { PresentedRefreshToken } from '../tokens/token.types';
-import { bodyRefreshToken, cookie, REFRESH_COOKIE } from './extract-token';
+import { presentedRefreshToken } from './extract-token';
 import { TokenStrategy } from './token.strategy';
 
 export const REFRESH_STRATEGY = 'jwt-refresh';
 
 /**
- * The refresh token, from the JSON body or the `__Secure-refresh_token` cookie (the body wins, and
- * is then answered in the body). Only the token itself is checked here; whether it may rotate is
+ * The refresh token, from the JSON body or the `__Secure-refresh_token` cookie of the browser's own
+ * session (the body wins, and is then answered in the body; see presentedRefreshToken). Only the token itself is checked here; whether it may rotate is
  * the session's decision, under its row lock.
  */
 @Injectable()
 export class RefreshTokenStrategy extends PassportStrategy(TokenStrategy, REFRESH_STRATEGY) {
   constructor(private readonly tokens: TokenService) {
     super({
-      extract: (request: FastifyRequest) =>
-        bodyRefreshToken(request) ?? cookie(request, REFRESH_COOKIE),
+      extract: (request: FastifyRequest) => presentedRefreshToken(request)?.token ?? null,
       missing: () => AppError.unauthorized('refresh_token_missing', 'A refresh token is required.'),
     });
   }
 
   async validate(request: FastifyRequest, token: string): Promise<PresentedRefreshToken> {
     const claims = await this.tokens.verifyPresentedRefreshToken(request, token);
-    return { ...claims, raw: token, via: bodyRefreshToken(request) ? 'body' : 'cookie' };
+    return { ...claims, raw: token, via: presentedRefreshToken(request)!.via };
   }
 }

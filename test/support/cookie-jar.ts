@@ -1,0 +1,67 @@
+import request, { Response } from 'supertest';
+import { PASSWORD, uniqueEmail } from '../factories/users';
+
+export const ACCESS_COOKIE = '__Host-access_token';
+export const REFRESH_COOKIE = '__Secure-refresh_token';
+export const CSRF_COOKIE = '__Host-csrf_token';
+
+export interface Cookie {
+  value: string;
+  attributes: string[];
+}
+
+/** The Set-Cookie headers of a response, by cookie name. */
+export function cookiesOf(response: Response): Record<string, Cookie> {
+  const header = response.headers['set-cookie'] as unknown as string[] | undefined;
+  const cookies: Record<string, Cookie> = {};
+  for (const line of header ?? []) {
+    const [pair, ...attributes] = line.split(';').map((part) => part.trim());
+    const index = pair.indexOf('=');
+    cookies[pair.slice(0, index)] = { value: pair.slice(index + 1), attributes };
+  }
+  return cookies;
+}
+
+/** A minimal browser: keeps the cookies, sends them back, reads the CSRF one. */
+export class Jar {
+  cookies: Record<string, string> = {};
+  take(response: Response): void {
+    for (const [name, cookie] of Object.entries(cookiesOf(response))) {
+      if (cookie.attributes.includes('Max-Age=0')) delete this.cookies[name];
+      else this.cookies[name] = cookie.value;
+    }
+  }
+  /**
+   * The Cookie header a browser sends to `path`: longer cookie paths first, as RFC 6265 orders
+   * them (the refresh cookie, Path=/auth, before the Path=/ ones).
+   */
+  header(path = '/'): string {
+    return Object.entries(this.cookies)
+      .filter(([name]) => name !== REFRESH_COOKIE || path.startsWith('/auth/'))
+      .sort(([a], [b]) => Number(b === REFRESH_COOKIE) - Number(a === REFRESH_COOKIE))
+      .map(([name, value]) => `${name}=${value}`)
+      .join('; ');
+  }
+  get csrf(): string {
+    return this.cookies[CSRF_COOKIE];
+  }
+}
+
+/** A new account signed in with the cookie transport: its browser's jar and the answer's body. */
+export async function signInWithCookies(
+  url: string,
+): Promise<{ jar: Jar; body: Record<string, unknown>; response: Response }> {
+  const response = await request(url)
+    .post('/auth/register')
+    .set('X-Auth-Transport', 'cookie')
+    .send({ email: uniqueEmail('browser'), password: PASSWORD })
+    .expect(201);
+  const jar = new Jar();
+  jar.take(response);
+  return { jar, body: response.body, response };
+}
+
+/** The session id a token names (decoded only). */
+export function sessionIdOf(token: string): string {
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')).sid;
+}
