@@ -178,6 +178,15 @@ describe('accounts and sign-in', () => {
       expect(response.body.code).toBe('access_token_invalid');
       expect(response.headers['www-authenticate']).toContain('error="invalid_token"');
     });
+
+    it('treats an Authorization header of another scheme as no token at all', async () => {
+      const response = await request(t.url)
+        .get('/auth/me')
+        .set('Authorization', 'Basic dXNlcjpwYXNz')
+        .expect(401);
+      expect(response.body.code).toBe('access_token_missing');
+      expect(response.headers['www-authenticate']).toBe('Bearer realm="session-service"');
+    });
   });
 
   describe('GET /users/me and security events', () => {

@@ -68,6 +68,9 @@ const ACCESS_TOKEN_FAILURES: ReadonlySet<ErrorCode> = new Set([
  * The one place that turns any failure into the contract's JSON. Known failures keep their code;
  * anything unknown becomes a bare 500, logged with the request id and never shown to the client.
  */
+/** A request that brought a Bearer credential (any other Authorization scheme is none). */
+const BEARER_SCHEME = /^\s*bearer\s/i;
+
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger(AllExceptionsFilter.name);
@@ -81,7 +84,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (body.statusCode === HttpStatus.UNAUTHORIZED) {
       reply.header(
         'WWW-Authenticate',
-        ACCESS_TOKEN_FAILURES.has(body.code) && request.headers.authorization
+        ACCESS_TOKEN_FAILURES.has(body.code) &&
+          BEARER_SCHEME.test(request.headers.authorization ?? '')
           ? `Bearer error="invalid_token", error_description="${body.code}"`
           : 'Bearer realm="session-service"',
       );
