@@ -69,9 +69,14 @@ export class SessionsService {
     private readonly revoked: RevokedSessions,
   ) {}
 
-  /** Starts a session; with `eventType`, records that security event in the same statement. */
+  /**
+   * Starts a session for the credential just verified (the user's password hash), only if it is
+   * still the user's: a password change that committed since refuses it (401 invalid_credentials).
+   * With `eventType`, records that security event in the same statement.
+   */
   async start(
     userId: string,
+    passwordHash: string,
     client: ClientInfo,
     mint: MintRefreshToken,
     eventType?: SecurityEventType,
@@ -82,7 +87,7 @@ export class SessionsService {
       Math.floor((now.getTime() + this.config.sessionMaxAgeMs) / 1000) * 1000,
     );
     const refresh = await this.issue(userId, sessionId, now, absoluteExpiresAt, mint);
-    await this.repository.create(
+    const created = await this.repository.create(
       {
         id: sessionId,
         userId,
@@ -92,8 +97,12 @@ export class SessionsService {
         ip: client.ip,
       },
       toRow(refresh, null),
+      passwordHash,
       eventType && { type: eventType, userAgent: client.userAgent },
     );
+    if (!created) {
+      throw AppError.unauthorized('invalid_credentials', 'The email or password is wrong.');
+    }
     return { ...refresh, sessionId };
   }
 
@@ -270,6 +279,23 @@ export class SessionsService {
       type: eventType,
       perSession: eventType === 'session_revoked',
       ...client,
+    });
+  }
+
+  /**
+   * After a password change: revokes every other session of the user, and records one
+   * `password_changed` naming the caller's session, whether or not there was another.
+   */
+  async revokeOthersOnPasswordChange(
+    userId: string,
+    sessionId: string,
+    client: ClientInfo,
+  ): Promise<string[]> {
+    return this.revoke({ userId, exceptSessionId: sessionId }, 'password_changed', {
+      type: 'password_changed',
+      perSession: false,
+      ...client,
+      actor: { userId, sessionId },
     });
   }
 

@@ -32,8 +32,18 @@ export class UsersRepository {
     }
   }
 
-  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
-    await this.users.update({ id }, { passwordHash });
+  /**
+   * Replaces the password hash only while it is still the one the caller verified, in one
+   * statement: a change that committed meanwhile wins, and a hash of an old password never lands
+   * over a new one. True when it was replaced.
+   */
+  async replacePasswordHash(
+    id: string,
+    verifiedHash: string,
+    passwordHash: string,
+  ): Promise<boolean> {
+    const result = await this.users.update({ id, passwordHash: verifiedHash }, { passwordHash });
+    return result.affected === 1;
   }
 
   async setRoles(id: string, roles: string[]): Promise<void> {
