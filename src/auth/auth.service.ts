@@ -55,7 +55,12 @@ export class AuthService {
     client: ClientInfo,
   ): Promise<IssuedTokens> {
     const rotated = await this.sessions.rotate(presented, client, this.mint);
-    return this.withAccessToken(rotated.user, rotated.sessionId, rotated.refresh);
+    return this.withAccessToken(
+      rotated.user,
+      rotated.sessionId,
+      rotated.refresh,
+      rotated.absoluteExpiresAt,
+    );
   }
 
   logout(userId: string, sessionId: string, client: ClientInfo): Promise<void> {
@@ -88,18 +93,20 @@ export class AuthService {
     eventType?: SecurityEventType,
   ): Promise<IssuedTokens> {
     const started = await this.sessions.start(user.id, passwordHash, client, this.mint, eventType);
-    return this.withAccessToken(user, started.sessionId, started);
+    return this.withAccessToken(user, started.sessionId, started, started.absoluteExpiresAt);
   }
 
   private async withAccessToken(
     user: SessionUser,
     sessionId: string,
     refresh: { token: string; claims: RefreshClaims },
+    sessionEndsAt: Date,
   ): Promise<IssuedTokens> {
     const access = await this.tokens.signAccessToken({
       userId: user.id,
       sessionId,
       roles: user.roles,
+      sessionEndsAt,
     });
     return {
       sessionId,

@@ -45,6 +45,8 @@ export interface RotationResult {
   sessionId: string;
   user: SessionUser;
   refresh: IssuedRefreshToken;
+  /** The session's absolute end, which no token of it outlives. */
+  absoluteExpiresAt: Date;
 }
 
 export interface PresentedRefresh {
@@ -80,7 +82,7 @@ export class SessionsService {
     client: ClientInfo,
     mint: MintRefreshToken,
     eventType?: SecurityEventType,
-  ): Promise<IssuedRefreshToken & { sessionId: string }> {
+  ): Promise<IssuedRefreshToken & { sessionId: string; absoluteExpiresAt: Date }> {
     const now = new Date();
     const sessionId = randomUUID();
     const absoluteExpiresAt = new Date(
@@ -103,7 +105,7 @@ export class SessionsService {
     if (!created) {
       throw AppError.unauthorized('invalid_credentials', 'The email or password is wrong.');
     }
-    return { ...refresh, sessionId };
+    return { ...refresh, sessionId, absoluteExpiresAt };
   }
 
   /**
@@ -143,7 +145,14 @@ export class SessionsService {
       now,
       toRow(refresh, presented.tokenId),
     );
-    return rotated ? { sessionId: presented.sessionId, user: toUser(row), refresh } : null;
+    return rotated
+      ? {
+          sessionId: presented.sessionId,
+          user: toUser(row),
+          refresh,
+          absoluteExpiresAt: row.absolute_expires_at,
+        }
+      : null;
   }
 
   /**
@@ -224,6 +233,7 @@ export class SessionsService {
       sessionId: presented.sessionId,
       user: toUser(outcome.row),
       refresh: outcome.refresh,
+      absoluteExpiresAt: outcome.row.absolute_expires_at,
     };
   }
 
