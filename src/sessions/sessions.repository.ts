@@ -239,17 +239,17 @@ export class SessionsRepository {
 
   /**
    * Revokes the live sessions a target names, notifies every instance (delivered at commit) and
-   * records the security events, in one statement. Returns the ids revoked now.
+   * records the security events, in one statement. Returns the ids revoked now. `revoked_at` is
+   * the database's clock, the one the other instances' catch-up reads compare it with.
    */
   async revoke(
     target: RevocationTarget,
     reason: RevocationReason,
     event: RevocationEvent,
     manager?: EntityManager,
-  ): Promise<{ ids: string[]; revokedAt: Date }> {
-    const revokedAt = new Date();
+  ): Promise<string[]> {
     const conditions = ['revoked_at IS NULL'];
-    const params: unknown[] = [revokedAt, reason, event.type, event.ip, event.userAgent];
+    const params: unknown[] = [reason, event.type, event.ip, event.userAgent];
     const add = (sql: string, value: unknown) => {
       params.push(value);
       conditions.push(sql.replace('?', `$${params.length}`));
@@ -262,15 +262,15 @@ export class SessionsRepository {
       if (target.exceptSessionId) add('id <> ?', target.exceptSessionId);
     }
     let events = event.perSession
-      ? `SELECT user_id, $3, id, $4, $5 FROM revoked`
-      : `SELECT DISTINCT ON (user_id) user_id, $3, NULL::uuid, $4, $5 FROM revoked`;
+      ? `SELECT user_id, $2, id, $3, $4 FROM revoked`
+      : `SELECT DISTINCT ON (user_id) user_id, $2, NULL::uuid, $3, $4 FROM revoked`;
     if (event.actor) {
       params.push(event.actor.userId, event.actor.sessionId);
-      events = `VALUES ($${params.length - 1}::uuid, $3, $${params.length}::uuid, $4, $5)`;
+      events = `VALUES ($${params.length - 1}::uuid, $2, $${params.length}::uuid, $3, $4)`;
     }
     const rows: { id: string }[] = await (manager ?? this.dataSource.manager).query(
       `WITH revoked AS (
-         UPDATE sessions SET revoked_at = $1, revoked_reason = $2
+         UPDATE sessions SET revoked_at = now(), revoked_reason = $1
           WHERE ${conditions.join(' AND ')}
          RETURNING id, user_id
        ), recorded AS (
@@ -279,7 +279,7 @@ export class SessionsRepository {
        SELECT id, pg_notify('${REVOCATION_CHANNEL}', id::text) FROM revoked`,
       params,
     );
-    return { ids: rows.map((row) => row.id), revokedAt };
+    return rows.map((row) => row.id);
   }
 
   /** The user's sessions that can still be refreshed, newest first. */

@@ -206,13 +206,13 @@ export class SessionsService {
           };
         }
         case 'reuse': {
-          const { revokedAt } = await this.repository.revoke(
+          await this.repository.revoke(
             { sessionId: presented.sessionId },
             'refresh_token_reused',
             { type: 'refresh_token_reused', perSession: true, ...client },
             manager,
           );
-          return { kind: 'reused' as const, revokedAt };
+          return { kind: 'reused' as const };
         }
         case 'reject':
           return { kind: 'rejected' as const, code: decision.code };
@@ -220,7 +220,7 @@ export class SessionsService {
     });
 
     if (outcome.kind === 'reused') {
-      this.revoked.add([presented.sessionId], outcome.revokedAt.getTime());
+      this.revoked.add([presented.sessionId]);
       throw AppError.unauthorized(
         'refresh_token_reused',
         'This refresh token was already used: the session has been revoked.',
@@ -324,9 +324,9 @@ export class SessionsService {
     reason: RevocationReason,
     event: RevocationEvent,
   ): Promise<string[]> {
-    const { ids, revokedAt } = await this.repository.revoke(target, reason, event);
+    const ids = await this.repository.revoke(target, reason, event);
     // This instance stops honouring the access tokens before it answers; others within the window.
-    this.revoked.add(ids, revokedAt.getTime());
+    this.revoked.add(ids);
     return ids;
   }
 
