@@ -57,6 +57,7 @@ export class RevokedSessions implements OnModuleInit, OnApplicationShutdown {
   /** user id → its roles since a recent change; users with no recent change are absent. */
   private readonly changedRoles = new Map<string, CurrentRoles>();
   private client: Client | null = null;
+  private readonly retired = new WeakSet<Client>();
   private timer: NodeJS.Timeout | null = null;
   private reconnecting: NodeJS.Timeout | null = null;
   /** The database's now() at the previous catch-up read; null before the first. */
@@ -158,6 +159,10 @@ export class RevokedSessions implements OnModuleInit, OnApplicationShutdown {
   }
 
   private onConnectionLost(client: Client, error?: unknown): void {
+    // Once per connection: a replaced one's late 'end' (a half-open socket closes much later) must
+    // not start a second listener beside its successor.
+    if (this.retired.has(client)) return;
+    this.retired.add(client);
     if (this.client === client) this.client = null;
     void client.end().catch(() => undefined);
     if (this.stopped || this.reconnecting) return;
