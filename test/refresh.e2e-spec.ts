@@ -223,11 +223,12 @@ describe('refresh: idle and absolute lifetimes', () => {
       expect((await refresh(t.url, rotated.refreshToken).expect(401)).body.code).toBe(
         'session_expired',
       );
+      // The access token ended with the session too.
       const sessions = await request(t.url)
         .get('/sessions')
         .set('Authorization', `Bearer ${rotated.accessToken}`)
-        .expect(200);
-      expect(sessions.body).toEqual([]);
+        .expect(401);
+      expect(sessions.body.code).toBe('access_token_expired');
     } finally {
       await t.close();
     }

@@ -33,7 +33,7 @@ export class AuthService {
 
   async register(input: RegisterDto, client: ClientInfo): Promise<IssuedTokens> {
     const user = await this.users.register(input, client);
-    return this.startSession(user, client);
+    return this.startSession(user, user.passwordHash, client);
   }
 
   /** Signs in; a locked email is refused (429) before its password is even checked. */
@@ -47,7 +47,7 @@ export class AuthService {
       throw AppError.unauthorized('invalid_credentials', 'The email or password is wrong.');
     }
     await this.lockout.cleared(input.email);
-    return this.startSession(user, client, 'login');
+    return this.startSession(user, user.passwordHash, client, 'login');
   }
 
   async refresh(
@@ -55,7 +55,12 @@ export class AuthService {
     client: ClientInfo,
   ): Promise<IssuedTokens> {
     const rotated = await this.sessions.rotate(presented, client, this.mint);
-    return this.withAccessToken(rotated.user, rotated.sessionId, rotated.refresh);
+    return this.withAccessToken(
+      rotated.user,
+      rotated.sessionId,
+      rotated.refresh,
+      rotated.absoluteExpiresAt,
+    );
   }
 
   /**
@@ -80,33 +85,33 @@ export class AuthService {
     client: ClientInfo,
   ): Promise<void> {
     await this.users.changePassword(userId, current, next);
-    await this.sessions.revokeAllOfUser(
-      userId,
-      'password_changed',
-      'password_changed',
-      client,
-      sessionId,
-    );
+    // Only after the new hash committed: a sign-in with the old one that got in first is revoked
+    // here, and one that did not is refused by its own INSERT (see SessionsRepository.create).
+    await this.sessions.revokeOthersOnPasswordChange(userId, sessionId, client);
   }
 
+  /** `passwordHash` is the credential just verified: the session exists only while it is current. */
   private async startSession(
     user: SessionUser,
+    passwordHash: string,
     client: ClientInfo,
     eventType?: SecurityEventType,
   ): Promise<IssuedTokens> {
-    const started = await this.sessions.start(user.id, client, this.mint, eventType);
-    return this.withAccessToken(user, started.sessionId, started);
+    const started = await this.sessions.start(user.id, passwordHash, client, this.mint, eventType);
+    return this.withAccessToken(user, started.sessionId, started, started.absoluteExpiresAt);
   }
 
   private async withAccessToken(
     user: SessionUser,
     sessionId: string,
     refresh: { token: string; claims: RefreshClaims },
+    sessionEndsAt: Date,
   ): Promise<IssuedTokens> {
     const access = await this.tokens.signAccessToken({
       userId: user.id,
       sessionId,
       roles: user.roles,
+      sessionEndsAt,
     });
     return {
       sessionId,

@@ -5,9 +5,10 @@ import { SecurityEvent } from '../users/security-event.entity';
 import { User } from '../users/user.entity';
 import { TypeOrmLogger } from './typeorm-logger';
 import { InitialSchema1764086400000 } from './migrations/1764086400000-initial-schema';
+import { RolesChangedAt1765000000000 } from './migrations/1765000000000-roles-changed-at';
 
 export const ENTITIES = [User, SecurityEvent, Session, RefreshToken];
-export const MIGRATIONS = [InitialSchema1764086400000];
+export const MIGRATIONS = [InitialSchema1764086400000, RolesChangedAt1765000000000];
 
 /**
  * How long the service waits for any one answer from PostgreSQL. Without it, a query sent on a

@@ -57,6 +57,11 @@ export interface RevocationEvent {
   perSession: boolean;
   ip: string | null;
   userAgent: string | null;
+  /**
+   * The one event names this session (the caller's) and is recorded even when nothing was revoked:
+   * the operation happened whatever other sessions there were.
+   */
+  actor?: { userId: string; sessionId: string };
 }
 
 /** Which sessions a revocation targets; always live ones only. */
@@ -104,10 +109,19 @@ export class SessionsRepository {
   }
 
   /**
-   * A new session and its first refresh token, in one statement; with `event`, the security event
-   * that records the sign-in too, so that there is never one without the other.
+   * A new session and its first refresh token, in one statement, only while `passwordHash` is still
+   * the user's: false when it is not (changed, or the account gone), and nothing was written. The
+   * user row is read FOR SHARE, so the statement serialises with a password change's UPDATE of it:
+   * a change that committed first makes the re-checked condition fail; one that comes after waits
+   * for this commit, and then revokes this session with the others. With `event`, the security
+   * event that records the sign-in is written too, so that there is never one without the other.
    */
-  async create(session: NewSession, token: NewRefreshToken, event?: SessionEvent): Promise<void> {
+  async create(
+    session: NewSession,
+    token: NewRefreshToken,
+    passwordHash: string,
+    event?: SessionEvent,
+  ): Promise<boolean> {
     const params: unknown[] = [
       session.id,
       session.userId,
@@ -119,25 +133,33 @@ export class SessionsRepository {
       session.ip,
       token.tokenHash,
       token.issuedAt,
+      passwordHash,
     ];
     let recorded = '';
     if (event) {
       params.push(event.type, event.userAgent);
       recorded = `, recorded AS (
          INSERT INTO security_events (user_id, type, session_id, ip, user_agent)
-         VALUES ($2, $11, $1, $8, $12)
+         SELECT user_id, $12::text, id, $8::text, $13::text FROM new_session
        )`;
     }
-    await this.dataSource.query(
-      `WITH new_session AS (
+    const rows: unknown[] = await this.dataSource.query(
+      `WITH owner AS (
+         SELECT id FROM users WHERE id = $2 AND password_hash = $11 FOR SHARE
+       ), new_session AS (
          INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at,
                                absolute_expires_at, current_token_id, user_agent, ip)
-         VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8)
+         SELECT $1::uuid, id, $3::timestamptz, $3::timestamptz, $4::timestamptz,
+                $5::timestamptz, $6::uuid, $7::text, $8::text
+           FROM owner
+         RETURNING id, user_id
        )${recorded}
        INSERT INTO refresh_tokens (id, session_id, token_hash, parent_id, issued_at, expires_at)
-       VALUES ($6, $1, $9, NULL, $10, $4)`,
+       SELECT $6::uuid, id, $9::bytea, NULL, $10::timestamptz, $4::timestamptz FROM new_session
+       RETURNING id`,
       params,
     );
+    return rows.length === 1;
   }
 
   /**
@@ -217,17 +239,17 @@ export class SessionsRepository {
 
   /**
    * Revokes the live sessions a target names, notifies every instance (delivered at commit) and
-   * records the security events, in one statement. Returns the ids revoked now.
+   * records the security events, in one statement. Returns the ids revoked now. `revoked_at` is
+   * the database's clock, the one the other instances' catch-up reads compare it with.
    */
   async revoke(
     target: RevocationTarget,
     reason: RevocationReason,
     event: RevocationEvent,
     manager?: EntityManager,
-  ): Promise<{ ids: string[]; revokedAt: Date }> {
-    const revokedAt = new Date();
+  ): Promise<string[]> {
     const conditions = ['revoked_at IS NULL'];
-    const params: unknown[] = [revokedAt, reason, event.type, event.ip, event.userAgent];
+    const params: unknown[] = [reason, event.type, event.ip, event.userAgent];
     const add = (sql: string, value: unknown) => {
       params.push(value);
       conditions.push(sql.replace('?', `$${params.length}`));
@@ -239,12 +261,16 @@ export class SessionsRepository {
       add('user_id = ?', target.userId);
       if (target.exceptSessionId) add('id <> ?', target.exceptSessionId);
     }
-    const events = event.perSession
-      ? `SELECT user_id, $3, id, $4, $5 FROM revoked`
-      : `SELECT DISTINCT ON (user_id) user_id, $3, NULL::uuid, $4, $5 FROM revoked`;
+    let events = event.perSession
+      ? `SELECT user_id, $2, id, $3, $4 FROM revoked`
+      : `SELECT DISTINCT ON (user_id) user_id, $2, NULL::uuid, $3, $4 FROM revoked`;
+    if (event.actor) {
+      params.push(event.actor.userId, event.actor.sessionId);
+      events = `VALUES ($${params.length - 1}::uuid, $2, $${params.length}::uuid, $3, $4)`;
+    }
     const rows: { id: string }[] = await (manager ?? this.dataSource.manager).query(
       `WITH revoked AS (
-         UPDATE sessions SET revoked_at = $1, revoked_reason = $2
+         UPDATE sessions SET revoked_at = now(), revoked_reason = $1
           WHERE ${conditions.join(' AND ')}
          RETURNING id, user_id
        ), recorded AS (
@@ -253,7 +279,7 @@ export class SessionsRepository {
        SELECT id, pg_notify('${REVOCATION_CHANNEL}', id::text) FROM revoked`,
       params,
     );
-    return { ids: rows.map((row) => row.id), revokedAt };
+    return rows.map((row) => row.id);
   }
 
   /** The user's sessions that can still be refreshed, newest first. */

@@ -45,6 +45,8 @@ export interface RotationResult {
   sessionId: string;
   user: SessionUser;
   refresh: IssuedRefreshToken;
+  /** The session's absolute end, which no token of it outlives. */
+  absoluteExpiresAt: Date;
 }
 
 export interface PresentedRefresh {
@@ -69,20 +71,25 @@ export class SessionsService {
     private readonly revoked: RevokedSessions,
   ) {}
 
-  /** Starts a session; with `eventType`, records that security event in the same statement. */
+  /**
+   * Starts a session for the credential just verified (the user's password hash), only if it is
+   * still the user's: a password change that committed since refuses it (401 invalid_credentials).
+   * With `eventType`, records that security event in the same statement.
+   */
   async start(
     userId: string,
+    passwordHash: string,
     client: ClientInfo,
     mint: MintRefreshToken,
     eventType?: SecurityEventType,
-  ): Promise<IssuedRefreshToken & { sessionId: string }> {
+  ): Promise<IssuedRefreshToken & { sessionId: string; absoluteExpiresAt: Date }> {
     const now = new Date();
     const sessionId = randomUUID();
     const absoluteExpiresAt = new Date(
       Math.floor((now.getTime() + this.config.sessionMaxAgeMs) / 1000) * 1000,
     );
     const refresh = await this.issue(userId, sessionId, now, absoluteExpiresAt, mint);
-    await this.repository.create(
+    const created = await this.repository.create(
       {
         id: sessionId,
         userId,
@@ -92,9 +99,13 @@ export class SessionsService {
         ip: client.ip,
       },
       toRow(refresh, null),
+      passwordHash,
       eventType && { type: eventType, userAgent: client.userAgent },
     );
-    return { ...refresh, sessionId };
+    if (!created) {
+      throw AppError.unauthorized('invalid_credentials', 'The email or password is wrong.');
+    }
+    return { ...refresh, sessionId, absoluteExpiresAt };
   }
 
   /**
@@ -134,7 +145,14 @@ export class SessionsService {
       now,
       toRow(refresh, presented.tokenId),
     );
-    return rotated ? { sessionId: presented.sessionId, user: toUser(row), refresh } : null;
+    return rotated
+      ? {
+          sessionId: presented.sessionId,
+          user: toUser(row),
+          refresh,
+          absoluteExpiresAt: row.absolute_expires_at,
+        }
+      : null;
   }
 
   /**
@@ -188,13 +206,13 @@ export class SessionsService {
           };
         }
         case 'reuse': {
-          const { revokedAt } = await this.repository.revoke(
+          await this.repository.revoke(
             { sessionId: presented.sessionId },
             'refresh_token_reused',
             { type: 'refresh_token_reused', perSession: true, ...client },
             manager,
           );
-          return { kind: 'reused' as const, revokedAt };
+          return { kind: 'reused' as const };
         }
         case 'reject':
           return { kind: 'rejected' as const, code: decision.code };
@@ -202,7 +220,7 @@ export class SessionsService {
     });
 
     if (outcome.kind === 'reused') {
-      this.revoked.add([presented.sessionId], outcome.revokedAt.getTime());
+      this.revoked.add([presented.sessionId]);
       throw AppError.unauthorized(
         'refresh_token_reused',
         'This refresh token was already used: the session has been revoked.',
@@ -215,6 +233,7 @@ export class SessionsService {
       sessionId: presented.sessionId,
       user: toUser(outcome.row),
       refresh: outcome.refresh,
+      absoluteExpiresAt: outcome.row.absolute_expires_at,
     };
   }
 
@@ -298,6 +317,23 @@ export class SessionsService {
     });
   }
 
+  /**
+   * After a password change: revokes every other session of the user, and records one
+   * `password_changed` naming the caller's session, whether or not there was another.
+   */
+  async revokeOthersOnPasswordChange(
+    userId: string,
+    sessionId: string,
+    client: ClientInfo,
+  ): Promise<string[]> {
+    return this.revoke({ userId, exceptSessionId: sessionId }, 'password_changed', {
+      type: 'password_changed',
+      perSession: false,
+      ...client,
+      actor: { userId, sessionId },
+    });
+  }
+
   listLive(userId: string): Promise<Session[]> {
     return this.repository.listLive(userId);
   }
@@ -313,9 +349,9 @@ export class SessionsService {
     reason: RevocationReason,
     event: RevocationEvent,
   ): Promise<string[]> {
-    const { ids, revokedAt } = await this.repository.revoke(target, reason, event);
+    const ids = await this.repository.revoke(target, reason, event);
     // This instance stops honouring the access tokens before it answers; others within the window.
-    this.revoked.add(ids, revokedAt.getTime());
+    this.revoked.add(ids);
     return ids;
   }
 

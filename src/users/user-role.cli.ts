@@ -5,13 +5,15 @@ import { loadConfigOrExit } from '../config/load-config-or-exit';
 import { dataSourceOptions } from '../database/data-source-options';
 import { EmbeddedPostgres } from '../database/embedded-postgres';
 import { User } from './user.entity';
+import { UsersRepository } from './users.repository';
 
 const USAGE = 'Usage: npm run user:role -- <email> <role> [--remove]';
 const ROLE = /^[a-z][a-z0-9_-]{0,31}$/;
 
 /**
  * `npm run user:role -- <email> <role> [--remove]`: grants or removes a role on the configured
- * database. Access tokens carry roles, so the change shows from the user's next refresh.
+ * database. A granted role shows in access tokens from the user's next refresh; a removed one stops
+ * working on every running instance within REVOCATION_PROPAGATION (see RevokedSessions).
  */
 async function main(argv: string[]): Promise<number> {
   const remove = argv.includes('--remove');
@@ -34,17 +36,13 @@ async function main(argv: string[]): Promise<number> {
   const dataSource = new DataSource(dataSourceOptions(config.databaseUrl ?? embedded!.url, true));
   try {
     await dataSource.initialize();
-    const users = dataSource.getRepository(User);
-    const user = await users.findOneBy({ email: email.trim().toLowerCase() });
-    if (!user) {
+    const users = new UsersRepository(dataSource.getRepository(User));
+    const changed = await users.changeRole(email.trim().toLowerCase(), role, remove);
+    if (!changed) {
       console.error(`No user with the email ${email}.`);
       return 1;
     }
-    const roles = remove
-      ? user.roles.filter((existing) => existing !== role)
-      : [...new Set([...user.roles, role])];
-    await users.update({ id: user.id }, { roles });
-    console.log(`${user.email}: roles ${roles.join(', ')}`);
+    console.log(`${changed.email}: roles ${changed.roles.join(', ')}`);
     return 0;
   } finally {
     await dataSource.destroy();

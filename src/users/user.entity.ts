@@ -25,6 +25,10 @@ export class User {
   @Column({ type: 'text', array: true, default: () => "'{user}'" })
   roles!: string[];
 
+  /** When `roles` last changed (the database's clock): see UsersRepository.changeRole. */
+  @Column({ name: 'roles_changed_at', type: 'timestamptz', nullable: true })
+  rolesChangedAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -30,7 +30,8 @@ export class UsersService {
   }
 
   /**
-   * The user whose password this is, or null. An unknown email costs one argon2 verification too,
+   * The user whose password this is, or null; its `passwordHash` is the credential just verified,
+   * which the session to start is bound to (see SessionsService.start). An unknown email costs one argon2 verification too,
    * so that timing does not tell which emails have accounts.
    */
   async authenticate(email: string, password: string, client: ClientInfo): Promise<User | null> {
@@ -42,8 +43,11 @@ export class UsersService {
       return null;
     }
     if (this.hasher.needsRehash(user.passwordHash)) {
-      user.passwordHash = await this.hasher.hash(password);
-      await this.users.updatePasswordHash(user.id, user.passwordHash);
+      const rehashed = await this.hasher.hash(password);
+      // Lost to a password change: the old hash stays the credential, and the session refuses it.
+      if (await this.users.replacePasswordHash(user.id, user.passwordHash, rehashed)) {
+        user.passwordHash = rehashed;
+      }
     }
     return user;
   }
@@ -58,7 +62,15 @@ export class UsersService {
     if (!user || !(await this.hasher.verify(user.passwordHash, current))) {
       throw AppError.forbidden('invalid_credentials', 'The current password is not correct.');
     }
-    await this.users.updatePasswordHash(userId, await this.hasher.hash(next));
+    const replaced = await this.users.replacePasswordHash(
+      userId,
+      user.passwordHash,
+      await this.hasher.hash(next),
+    );
+    // Another change committed since the verification: the password proved is no longer current.
+    if (!replaced) {
+      throw AppError.forbidden('invalid_credentials', 'The current password is not correct.');
+    }
   }
 
   /** The lockout closed on this email: recorded for the account, if there is one. */

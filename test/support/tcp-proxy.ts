@@ -19,6 +19,7 @@ export type OutageMode = 'refuse' | 'blackhole';
 export class TcpProxy {
   private readonly pairs = new Set<[Socket, Socket]>();
   private readonly held = new Set<Socket>();
+  private readonly stranded = new Set<Socket>();
   private outage: OutageMode | null = null;
   private server = createServer();
   private boundPort = 0;
@@ -82,6 +83,24 @@ export class TcpProxy {
         upstream.pause();
       }
     }
+  }
+
+  /**
+   * Leaves every open connection half-open for good, as a failover does: no byte passes either way
+   * and neither end hears a word, while new connections reach the target as usual.
+   */
+  strand(): void {
+    for (const pair of this.pairs) {
+      const [client, upstream] = pair;
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+      upstream.removeAllListeners('close');
+      client.removeAllListeners('close');
+      this.stranded.add(client).add(upstream);
+    }
+    this.pairs.clear();
   }
 
   /**
@@ -151,8 +170,9 @@ export class TcpProxy {
       client.destroy();
       upstream.destroy();
     }
-    for (const socket of this.held) socket.destroy();
+    for (const socket of [...this.held, ...this.stranded]) socket.destroy();
     this.pairs.clear();
     this.held.clear();
+    this.stranded.clear();
   }
 }

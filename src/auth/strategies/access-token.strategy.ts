@@ -48,17 +48,20 @@ export class AccessTokenStrategy extends PassportStrategy(TokenStrategy, ACCESS_
   }
 
   /**
-   * Verified claims are accepted unless their session has been revoked since. Each request gets its
-   * own object, built as one literal (a spread costs more than the rest of a remembered check).
+   * Verified claims are accepted unless their session has been revoked since; of the token's roles,
+   * only those the user still has count (a removed role stops at once, a granted one waits for the
+   * next refresh). Each request gets its own object, built as one literal (a spread costs more than
+   * the rest of a remembered check).
    */
   private accept(claims: AccessClaims, via: AuthenticatedUser['via']): AuthenticatedUser {
     if (this.revoked.has(claims.sessionId)) {
       throw AppError.unauthorized('session_revoked', 'This session has been revoked.');
     }
+    const current = this.revoked.currentRoles(claims.userId);
     return {
       id: claims.userId,
       sessionId: claims.sessionId,
-      roles: claims.roles,
+      roles: current ? claims.roles.filter((role) => current.has(role)) : claims.roles,
       tokenId: claims.tokenId,
       expiresAt: new Date(claims.exp * 1000),
       via,

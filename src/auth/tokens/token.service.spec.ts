@@ -94,6 +94,7 @@ describe('TokenService refresh tokens', () => {
       userId: randomUUID(),
       sessionId: randomUUID(),
       roles: ['user'],
+      sessionEndsAt: new Date(Date.now() + 86_400_000),
     });
     await refused(access.token);
     await refused(`${await tokens.signRefreshToken(refreshClaims())}${'A'.repeat(5_000)}`);
@@ -113,6 +114,7 @@ describe('TokenService access tokens', () => {
       userId,
       sessionId,
       roles: ['user'],
+      sessionEndsAt: new Date(Date.now() + 86_400_000),
     });
     expect(tokens.rememberedAccessToken(token)).toBeUndefined();
 
@@ -130,5 +132,19 @@ describe('TokenService access tokens', () => {
       tokenId: claims.tokenId,
       exp: claims.exp,
     });
+  });
+
+  it('never signs an exp past the session’s absolute end', async () => {
+    const sessionEndsAt = new Date((Math.floor(Date.now() / 1000) + 120) * 1000);
+    const { token, expiresAt, expiresIn } = await tokens.signAccessToken({
+      userId: randomUUID(),
+      sessionId: randomUUID(),
+      roles: ['user'],
+      sessionEndsAt,
+    });
+    expect(expiresAt).toEqual(sessionEndsAt);
+    expect(expiresIn).toBeLessThanOrEqual(120);
+    expect(expiresIn).toBeGreaterThan(100);
+    expect((await tokens.verifyAccessToken(token)).exp * 1000).toBe(sessionEndsAt.getTime());
   });
 });

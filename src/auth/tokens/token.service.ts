@@ -64,14 +64,19 @@ export class TokenService {
     this.verifiedAccess = new VerifiedTokenCache(VERIFIED_ACCESS_TOKENS, this.clockToleranceSec);
   }
 
+  /** `exp` is the earlier of now + ACCESS_TOKEN_TTL and the session's absolute end. */
   async signAccessToken(claims: {
     userId: string;
     sessionId: string;
     roles: string[];
+    sessionEndsAt: Date;
   }): Promise<SignedAccessToken> {
     const { kid, alg, key } = this.config.keys.accessSigning;
     const iat = Math.floor(Date.now() / 1000);
-    const exp = iat + Math.floor(this.config.accessTokenTtlMs / 1000);
+    const exp = Math.min(
+      iat + Math.floor(this.config.accessTokenTtlMs / 1000),
+      Math.floor(claims.sessionEndsAt.getTime() / 1000),
+    );
     const token = signJws(
       { alg, kid, typ: ACCESS_TOKEN_TYPE },
       {

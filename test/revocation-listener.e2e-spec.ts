@@ -1,0 +1,51 @@
+import request from 'supertest';
+import { me, registerUser, sleep } from './factories/users';
+import { TcpProxy } from './support/tcp-proxy';
+import { createTestApp, TestApp } from './support/test-app';
+
+/**
+ * Instance B reaches PostgreSQL through a proxy that can leave its connections half-open, as a
+ * database failover does: nothing answers and nothing closes. B's revocation listener must notice
+ * (its catch-up read times out), replace its connection, and learn of a revocation made on A.
+ */
+describe('revocation listener on a half-open connection', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let proxy: TcpProxy;
+
+  beforeAll(async () => {
+    a = await createTestApp({ env: { REVOCATION_PROPAGATION: '1s' } });
+    proxy = await TcpProxy.forUrl(a.databaseUrl);
+    b = await createTestApp({
+      databaseUrl: proxy.rewrite(a.databaseUrl),
+      env: { REVOCATION_PROPAGATION: '1s' },
+    });
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await proxy?.close();
+  });
+
+  it('replaces the stuck connection and learns of a revocation made elsewhere', async () => {
+    const { tokens } = await registerUser(a.url);
+    await me(b.url, tokens.accessToken).expect(200);
+
+    proxy.strand();
+    await request(a.url)
+      .post('/auth/logout')
+      .set('Authorization', `Bearer ${tokens.accessToken}`)
+      .expect(204);
+
+    // The listener's query timeout (2 s), a reconnect (1 s) and a catch-up read: generous room for
+    // a loaded machine, far below the minutes a half-open connection would otherwise hang.
+    const deadline = Date.now() + 20_000;
+    let response = await me(b.url, tokens.accessToken);
+    while (response.status === 200 && Date.now() < deadline) {
+      await sleep(100);
+      response = await me(b.url, tokens.accessToken);
+    }
+    expect(response.status).toBe(401);
+    expect(response.body.code).toBe('session_revoked');
+  });
+});
