@@ -285,7 +285,7 @@ export class SessionsService {
         manager,
       );
     });
-    if (revoked) this.revoked.add(revoked.ids, revoked.revokedAt.getTime());
+    if (revoked) this.revoked.add(revoked);
   }
 
   /** Revokes one session of a user (a no-op when it is already revoked). */
