@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { registerUser, sleep } from './factories/users';
-import { createTestApp } from './support/test-app';
+import { createTestApp, jsonLogs } from './support/test-app';
 import { queryRows } from './support/test-database';
 
 const DAY = 86_400_000;
@@ -69,6 +69,39 @@ describe('housekeeping', () => {
         [userId],
       );
       expect(events).toHaveLength(1);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('deletes lockout counters whose window has closed, in batches, and keeps open ones', async () => {
+    const first = await createTestApp();
+    await first.stop();
+    // More closed windows than one batch deletes, and a few still open.
+    await queryRows(
+      first.databaseUrl,
+      `INSERT INTO login_failures (key, count, window_ends_at)
+       SELECT sha256(int4send(n)), 3, now() - interval '1 minute' FROM generate_series(1, 2500) n
+       UNION ALL
+       SELECT sha256(int4send(-n)), 1, now() + interval '1 hour' FROM generate_series(1, 3) n`,
+    );
+
+    const second = await createTestApp({ databaseUrl: first.databaseUrl });
+    try {
+      const done = () => jsonLogs(second).find((line) => line.msg === 'Housekeeping done');
+      const deadline = Date.now() + 30_000;
+      while (!done()) {
+        expect(Date.now()).toBeLessThan(deadline);
+        await sleep(100);
+      }
+      expect(done()).toMatchObject({ loginFailures: 2500 });
+      const counts = await queryRows(
+        second.databaseUrl,
+        `SELECT count(*) FILTER (WHERE window_ends_at > now())::int AS open,
+                count(*) FILTER (WHERE window_ends_at <= now())::int AS closed
+           FROM login_failures`,
+      );
+      expect(counts).toEqual([{ open: 3, closed: 0 }]);
     } finally {
       await second.close();
     }

@@ -122,6 +122,41 @@ describe('AUTH_RATE_LIMIT on refresh: each token counted once', () => {
     expectLimited(await refresh(t.url, third.body.refreshToken as string), 60);
   });
 
+  it('counts a revoked session’s refresh token on every request', async () => {
+    const app = await createTestApp({ env: { AUTH_RATE_LIMIT: '3/1m' } });
+    try {
+      const { tokens } = await registerUser(app.url);
+      await request(app.url)
+        .post('/auth/logout')
+        .send({ refreshToken: tokens.refreshToken })
+        .expect(204);
+      const answers: Response[] = [];
+      for (let i = 0; i < 5; i++) answers.push(await refresh(app.url, tokens.refreshToken));
+      for (const res of answers.slice(0, 3)) expectContractError(res, 401, 'session_revoked');
+      for (const res of answers.slice(3)) expectLimited(res, 60);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('counts a used token presented after the grace window on every request', async () => {
+    const app = await createTestApp({
+      env: { AUTH_RATE_LIMIT: '3/1m', REFRESH_REUSE_GRACE: '0s' },
+    });
+    try {
+      const { tokens } = await registerUser(app.url);
+      await refresh(app.url, tokens.refreshToken).expect(200); // counts 1
+      expectContractError(await refresh(app.url, tokens.refreshToken), 401, 'refresh_token_reused');
+      // Counted from here on: 2, 3, then over the limit.
+      for (let i = 0; i < 2; i++) {
+        expectContractError(await refresh(app.url, tokens.refreshToken), 401, 'session_revoked');
+      }
+      expectLimited(await refresh(app.url, tokens.refreshToken), 60);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('counts requests without a valid refresh token like any other', async () => {
     const app = await createTestApp({ env: { AUTH_RATE_LIMIT: '2/1m' } });
     try {
@@ -163,6 +198,27 @@ describe('AUTH_RATE_LIMIT shared through Redis by two instances', () => {
     );
     expect(statuses(burst)).toEqual(Array(20).fill(200));
     expect(new Set(burst.map((res) => res.body.refreshToken)).size).toBe(1);
+  });
+});
+
+describe('AUTH_RATE_LIMIT on refresh through Redis', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({
+      env: { AUTH_RATE_LIMIT: '3/1m', REDIS_URL, REDIS_KEY_PREFIX: redisPrefix() },
+    });
+  });
+  afterAll(() => t.close());
+
+  it('counts a revoked session’s refresh token on every request', async () => {
+    const { tokens } = await registerUser(t.url);
+    await request(t.url)
+      .post('/auth/logout')
+      .send({ refreshToken: tokens.refreshToken })
+      .expect(204);
+    const answers: number[] = [];
+    for (let i = 0; i < 5; i++) answers.push((await refresh(t.url, tokens.refreshToken)).status);
+    expect(answers).toEqual([401, 401, 401, 429, 429]);
   });
 });
 

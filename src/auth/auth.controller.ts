@@ -23,7 +23,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Client, ClientInfo } from '../common/client-info';
 import { AppError } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
@@ -38,8 +38,9 @@ import { MeDto, TokenResponseDto } from './dto/token-response.dto';
 import { LogoutGuard } from './guards/logout.guard';
 import { RefreshTokenGuard } from './guards/refresh-token.guard';
 import { RateLimit } from './decorators/rate-limit.decorator';
+import { deviceCookie } from './strategies/extract-token';
 import type { AuthenticatedUser, PresentedRefreshToken } from './tokens/token.types';
-import { clearSessionCookies, setSessionCookies } from './transport/cookies';
+import { clearSessionCookies, setDeviceCookie, setSessionCookies } from './transport/cookies';
 import { csrfTokenFor } from './transport/csrf';
 
 type Transport = 'body' | 'cookie';
@@ -84,17 +85,25 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in: starts a session' })
   @ApiHeader(TRANSPORT_HEADER)
-  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiOkResponse({
+    type: TokenResponseDto,
+    description:
+      'Sets the `__Host-device` cookie: a browser that sends it back keeps its own allowance ' +
+      'of failed sign-ins, whatever others try on the account.',
+  })
   @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'invalid_credentials' })
   @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'service_unavailable' })
   async login(
     @Body() body: LoginDto,
     @Client() client: ClientInfo,
     @Headers('x-auth-transport') transport: string | undefined,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponseDto> {
     const chosen = parseTransport(transport);
-    return this.respond(reply, await this.auth.login(body, client), chosen);
+    const signedIn = await this.auth.login(body, client, deviceCookie(request));
+    setDeviceCookie(reply, signedIn.deviceCookie);
+    return this.respond(reply, signedIn.issued, chosen);
   }
 
   @Public()
@@ -174,6 +183,7 @@ export class AuthController {
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: ChangePasswordDto,
     @Client() client: ClientInfo,
+    @Req() request: FastifyRequest,
   ): Promise<void> {
     await this.auth.changePassword(
       user.id,
@@ -181,6 +191,7 @@ export class AuthController {
       body.currentPassword,
       body.newPassword,
       client,
+      deviceCookie(request),
     );
   }
 

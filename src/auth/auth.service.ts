@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/errors/app-error';
 import { ClientInfo } from '../common/client-info';
-import { LoginLockout } from '../limits/login-lockout.service';
+import { LoginLockout, PasswordAttempt } from '../limits/login-lockout.service';
 import { SessionsService, SessionUser } from '../sessions/sessions.service';
 import { SecurityEventType } from '../users/security-event.entity';
 import { UsersService } from '../users/users.service';
@@ -20,6 +20,12 @@ export interface IssuedTokens {
   refreshTokenExpiresAt: Date;
 }
 
+/** A sign-in: its tokens, and the device cookie that gives this browser its own lockout allowance. */
+export interface SignedIn {
+  issued: IssuedTokens;
+  deviceCookie: string;
+}
+
 @Injectable()
 export class AuthService {
   private readonly mint = (claims: RefreshClaims) => this.tokens.signRefreshToken(claims);
@@ -36,18 +42,20 @@ export class AuthService {
     return this.startSession(user, user.passwordHash, client);
   }
 
-  /** Signs in; a locked email is refused (429) before its password is even checked. */
-  async login(input: LoginDto, client: ClientInfo): Promise<IssuedTokens> {
-    await this.lockout.assertNotLocked(input.email);
+  /**
+   * Signs in; a client locked out of the account is refused (429) before its password is even
+   * checked. `deviceCookie` is the browser's, if it sent one.
+   */
+  async login(input: LoginDto, client: ClientInfo, deviceCookie: string | null): Promise<SignedIn> {
+    const attempt = await this.lockout.begin(input.email, { ip: client.ip, deviceCookie });
     const user = await this.users.authenticate(input.email, input.password, client);
     if (!user) {
-      if (await this.lockout.recordFailure(input.email)) {
-        await this.users.recordLoginLocked(input.email, client);
-      }
+      await this.countFailure(attempt, client);
       throw AppError.unauthorized('invalid_credentials', 'The email or password is wrong.');
     }
-    await this.lockout.cleared(input.email);
-    return this.startSession(user, user.passwordHash, client, 'login');
+    await this.lockout.succeeded(attempt);
+    const issued = await this.startSession(user, user.passwordHash, client, 'login');
+    return { issued, deviceCookie: this.lockout.deviceCookie(attempt) };
   }
 
   async refresh(
@@ -76,18 +84,41 @@ export class AuthService {
     await this.sessions.revokeAllOfUser(userId, 'logout_all', 'logout_all', client);
   }
 
-  /** Changes the password and revokes every other session; the caller's session goes on. */
+  /**
+   * Changes the password and revokes every other session; the caller's session goes on. A wrong
+   * current password counts toward the lockout as a failed sign-in does, so that a stolen access
+   * token is no oracle for the password.
+   */
   async changePassword(
     userId: string,
     sessionId: string,
     current: string,
     next: string,
     client: ClientInfo,
+    deviceCookie: string | null,
   ): Promise<void> {
-    await this.users.changePassword(userId, current, next);
+    const { email } = await this.users.profile(userId);
+    const attempt = await this.lockout.begin(email, { ip: client.ip, deviceCookie });
+    try {
+      await this.users.changePassword(userId, current, next);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'invalid_credentials') {
+        await this.users.recordLoginFailed(userId, client);
+        await this.countFailure(attempt, client);
+      }
+      throw error;
+    }
+    await this.lockout.succeeded(attempt);
     // Only after the new hash committed: a sign-in with the old one that got in first is revoked
     // here, and one that did not is refused by its own INSERT (see SessionsRepository.create).
     await this.sessions.revokeOthersOnPasswordChange(userId, sessionId, client);
+  }
+
+  /** Counts a wrong password; the failure that locks the client out is recorded as such. */
+  private async countFailure(attempt: PasswordAttempt, client: ClientInfo): Promise<void> {
+    if (await this.lockout.failed(attempt)) {
+      await this.users.recordLoginLocked(attempt.email, client);
+    }
   }
 
   /** `passwordHash` is the credential just verified: the session exists only while it is current. */

@@ -30,6 +30,10 @@ export interface KeyMaterial {
   refreshSecret: KeyObject;
   /** Keyed-hash secret binding CSRF values to sessions, derived from the refresh secret. */
   csrfSecret: Buffer;
+  /** Keys the login-lockout counters, so that a stored key tells no one which email it counts. */
+  lockoutSecret: Buffer;
+  /** Signs device cookies, which bind a browser to an account it signed in to. */
+  deviceSecret: Buffer;
 }
 
 export interface KeySources {
@@ -76,6 +80,8 @@ export function loadKeyMaterial(sources: KeySources): KeyMaterial {
       Buffer.from(hkdfSync('sha256', secretBytes, '', 'refresh-token', 32)),
     ),
     csrfSecret: Buffer.from(hkdfSync('sha256', secretBytes, '', 'csrf-token', 32)),
+    lockoutSecret: Buffer.from(hkdfSync('sha256', secretBytes, '', 'login-lockout', 32)),
+    deviceSecret: Buffer.from(hkdfSync('sha256', secretBytes, '', 'device-cookie', 32)),
   };
 }
 

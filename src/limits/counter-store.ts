@@ -5,9 +5,11 @@ export interface WindowCount {
 }
 
 /**
- * Counters that expire, for rate limits and login lockout: in this process, or in Redis so that
- * every instance shares them. Each operation is atomic, so parallel requests never race past a
- * limit.
+ * Counters that expire, for rate limits: in this process, or in Redis so that every instance
+ * shares them. Each operation is atomic, so parallel requests never race past a limit. Both may
+ * forget a count (a full memory store drops its oldest, an unreachable Redis falls back to this
+ * process), which a rate limit can afford and the login lockout could not: it counts in
+ * PostgreSQL instead.
  */
 export abstract class CounterStore {
   /** Adds one to `key`; its window of `windowMs` opens with the first hit and never slides. */
@@ -25,8 +27,6 @@ export abstract class CounterStore {
     claimTtlMs: number,
   ): Promise<WindowCount | null>;
 
-  /** The count in the open window, without adding to it: null when no window is open. */
-  abstract peek(key: string): Promise<WindowCount | null>;
-
-  abstract reset(key: string): Promise<void>;
+  /** Forgets a claim of `hitUnlessClaimed`, so that the next hit with `claimKey` counts again. */
+  abstract releaseClaim(claimKey: string): Promise<void>;
 }

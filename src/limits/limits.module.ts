@@ -3,14 +3,16 @@ import { getOptionsToken, getStorageToken, ThrottlerModuleOptions } from '@nestj
 import { AppConfig } from '../config/app-config';
 import { CounterStore } from './counter-store';
 import { CounterThrottlerStorage } from './counter-throttler.storage';
+import { LoginFailuresRepository } from './login-failures.repository';
 import { LoginLockout } from './login-lockout.service';
 import { MemoryCounterStore } from './memory-counter-store';
 import { RedisCounterStore } from './redis-counter-store';
 
 /**
  * Abuse limits: the counters (Redis when REDIS_URL is set, else this process), the
- * @nestjs/throttler options and storage behind AUTH_RATE_LIMIT, and the per-account login lockout.
- * The guard that applies AUTH_RATE_LIMIT lives with the routes it protects, in AuthModule.
+ * @nestjs/throttler options and storage behind AUTH_RATE_LIMIT, and the login lockout, whose
+ * counters are in PostgreSQL. The guard that applies AUTH_RATE_LIMIT lives with the routes it
+ * protects, in AuthModule.
  */
 @Module({
   providers: [
@@ -35,7 +37,14 @@ import { RedisCounterStore } from './redis-counter-store';
     },
     { provide: getStorageToken(), useClass: CounterThrottlerStorage },
     LoginLockout,
+    LoginFailuresRepository,
   ],
-  exports: [CounterStore, getOptionsToken(), getStorageToken(), LoginLockout],
+  exports: [
+    CounterStore,
+    getOptionsToken(),
+    getStorageToken(),
+    LoginLockout,
+    LoginFailuresRepository,
+  ],
 })
 export class LimitsModule {}

@@ -10,9 +10,7 @@ describe('MemoryCounterStore', () => {
     expect(await store.hit('k', 1_000)).toEqual({ count: 1, resetInMs: 1_000 });
     jest.setSystemTime(400);
     expect(await store.hit('k', 1_000)).toEqual({ count: 2, resetInMs: 600 });
-    expect(await store.peek('k')).toEqual({ count: 2, resetInMs: 600 });
     jest.setSystemTime(1_000);
-    expect(await store.peek('k')).toBeNull();
     expect(await store.hit('k', 1_000)).toEqual({ count: 1, resetInMs: 1_000 });
   });
 
@@ -39,17 +37,17 @@ describe('MemoryCounterStore', () => {
     await store.hit('mid', 60_000);
     jest.setSystemTime(20);
     await store.hit('new', 60_000); // 'short' has expired: it makes the room
-    expect(await store.peek('old')).not.toBeNull();
-    await store.hit('newer', 60_000); // full of live windows: the oldest goes
-    expect(await store.peek('old')).toBeNull();
-    expect(await store.peek('mid')).not.toBeNull();
+    await store.hit('newer', 60_000); // full of live windows: the oldest, 'old', goes
     expect(store.size).toBe(3);
+    expect((await store.hit('mid', 60_000)).count).toBe(2);
+    expect((await store.hit('old', 60_000)).count).toBe(1);
   });
 
-  it('reset forgets a key', async () => {
+  it('releaseClaim makes the next hit with that claim count', async () => {
     const store = new MemoryCounterStore();
-    await store.hit('k', 60_000);
-    await store.reset('k');
-    expect(await store.peek('k')).toBeNull();
+    expect((await store.hitUnlessClaimed('k', 60_000, 5, 'a', 5_000))?.count).toBe(1);
+    expect(await store.hitUnlessClaimed('k', 60_000, 5, 'a', 5_000)).toBeNull();
+    await store.releaseClaim('a');
+    expect((await store.hitUnlessClaimed('k', 60_000, 5, 'a', 5_000))?.count).toBe(2);
   });
 });

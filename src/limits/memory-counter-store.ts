@@ -1,6 +1,6 @@
 import { CounterStore, WindowCount } from './counter-store';
 
-/** Enough for every address and email that can be active in one window; beyond it, oldest go. */
+/** Enough for every address that can be active in one window; beyond it, the oldest go. */
 export const MAX_MEMORY_ENTRIES = 100_000;
 
 /**
@@ -38,16 +38,8 @@ export class MemoryCounterStore extends CounterStore {
     return Promise.resolve(counted);
   }
 
-  peek(key: string): Promise<WindowCount | null> {
-    const now = Date.now();
-    const entry = this.counters.get(key);
-    return Promise.resolve(
-      entry && entry.resetAt > now ? { count: entry.count, resetInMs: entry.resetAt - now } : null,
-    );
-  }
-
-  reset(key: string): Promise<void> {
-    this.counters.delete(key);
+  releaseClaim(claimKey: string): Promise<void> {
+    this.claims.delete(claimKey);
     return Promise.resolve();
   }
 

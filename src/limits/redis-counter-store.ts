@@ -27,12 +27,6 @@ if count <= tonumber(ARGV[2]) then
 end
 return {count, ttl}`;
 
-/** The count and the ms left in its window, or {0, 0} when no window is open. */
-const PEEK = `
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl <= 0 then return {0, 0} end
-return {tonumber(redis.call('GET', KEYS[1])), ttl}`;
-
 interface CounterCommands {
   counterHit(key: string, windowMs: number): Promise<[number, number]>;
   counterHitUnlessClaimed(
@@ -42,7 +36,6 @@ interface CounterCommands {
     limit: number,
     claimTtlMs: number,
   ): Promise<[number, number]>;
-  counterPeek(key: string): Promise<[number, number]>;
 }
 
 /**
@@ -72,7 +65,6 @@ export class RedisCounterStore extends CounterStore implements OnApplicationShut
     });
     redis.defineCommand('counterHit', { numberOfKeys: 1, lua: HIT });
     redis.defineCommand('counterHitUnlessClaimed', { numberOfKeys: 2, lua: HIT_UNLESS_CLAIMED });
-    redis.defineCommand('counterPeek', { numberOfKeys: 1, lua: PEEK });
     redis.on('error', (error: Error) => this.failed(error));
     this.redis = redis as Redis & CounterCommands;
   }
@@ -109,22 +101,12 @@ export class RedisCounterStore extends CounterStore implements OnApplicationShut
     );
   }
 
-  peek(key: string): Promise<WindowCount | null> {
+  releaseClaim(claimKey: string): Promise<void> {
     return this.attempt(
       async () => {
-        const [count, ttl] = await this.redis.counterPeek(this.prefix + key);
-        return ttl > 0 ? { count, resetInMs: ttl } : null;
+        await this.redis.del(this.prefix + claimKey);
       },
-      () => this.fallback.peek(key),
-    );
-  }
-
-  reset(key: string): Promise<void> {
-    return this.attempt(
-      async () => {
-        await this.redis.del(this.prefix + key);
-      },
-      () => this.fallback.reset(key),
+      () => this.fallback.releaseClaim(claimKey),
     );
   }
 

@@ -1,15 +1,19 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
+import { LoginFailuresRepository } from '../limits/login-failures.repository';
 import { SecurityEventsRepository } from '../users/security-events.repository';
 import { SessionsRepository } from './sessions.repository';
 
 const DAY = 86_400_000;
 export const ENDED_SESSION_RETENTION_MS = 30 * DAY;
 export const SECURITY_EVENT_RETENTION_MS = 90 * DAY;
+/** Rows per statement when deleting closed lockout windows: short statements, short row locks. */
+export const LOGIN_FAILURES_BATCH = 1_000;
 
 /**
- * Deletes what no one needs any more: sessions ended 30 days ago (their tokens go with them), and
- * security events after 90. Runs at start, then every hour.
+ * Deletes what no one needs any more: sessions ended 30 days ago (their tokens go with them),
+ * security events after 90, and lockout counters whose window has closed. Runs at start, then
+ * every hour.
  */
 @Injectable()
 export class HousekeepingService implements OnApplicationBootstrap {
@@ -18,6 +22,7 @@ export class HousekeepingService implements OnApplicationBootstrap {
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly events: SecurityEventsRepository,
+    private readonly loginFailures: LoginFailuresRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -25,17 +30,22 @@ export class HousekeepingService implements OnApplicationBootstrap {
   }
 
   @Cron(CronExpression.EVERY_HOUR, { name: 'housekeeping' })
-  async run(now = Date.now()): Promise<{ sessions: number; events: number }> {
+  async run(
+    now = Date.now(),
+  ): Promise<{ sessions: number; events: number; loginFailures: number }> {
     try {
       const sessions = await this.sessions.deleteEndedBefore(
         new Date(now - ENDED_SESSION_RETENTION_MS),
       );
       const events = await this.events.deleteOlderThan(new Date(now - SECURITY_EVENT_RETENTION_MS));
-      if (sessions || events) this.logger.log({ msg: 'Housekeeping done', sessions, events });
-      return { sessions, events };
+      const loginFailures = await this.loginFailures.deleteExpired(LOGIN_FAILURES_BATCH);
+      if (sessions || events || loginFailures) {
+        this.logger.log({ msg: 'Housekeeping done', sessions, events, loginFailures });
+      }
+      return { sessions, events, loginFailures };
     } catch (error) {
       this.logger.warn({ msg: 'Housekeeping failed; next hour will retry', err: error });
-      return { sessions: 0, events: 0 };
+      return { sessions: 0, events: 0, loginFailures: 0 };
     }
   }
 }

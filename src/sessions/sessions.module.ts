@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { LimitsModule } from '../limits/limits.module';
 import { UsersModule } from '../users/users.module';
 import { AdminSessionsController } from './admin-sessions.controller';
 import { HousekeepingService } from './housekeeping.service';
@@ -11,7 +12,7 @@ import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Session, RefreshToken]), UsersModule],
+  imports: [TypeOrmModule.forFeature([Session, RefreshToken]), UsersModule, LimitsModule],
   controllers: [SessionsController, AdminSessionsController],
   providers: [SessionsService, SessionsRepository, RevokedSessions, HousekeepingService],
   exports: [SessionsService, RevokedSessions],

@@ -73,6 +73,11 @@ export class UsersService {
     }
   }
 
+  /** A wrong password given for a signed-in account (a password change, say). */
+  async recordLoginFailed(userId: string, client: ClientInfo): Promise<void> {
+    await this.events.record({ userId, type: 'login_failed', ...client });
+  }
+
   /** The lockout closed on this email: recorded for the account, if there is one. */
   async recordLoginLocked(email: string, client: ClientInfo): Promise<void> {
     const user = await this.users.findByEmail(email);

@@ -1,4 +1,4 @@
-import { ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
+import { ExecutionContext, HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
@@ -10,7 +10,7 @@ import {
   ThrottlerRequest,
   ThrottlerStorage,
 } from '@nestjs/throttler';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clientAddress } from '../../common/client-address';
 import { AppError } from '../../common/errors/app-error';
 import { AppConfig } from '../../config/app-config';
@@ -40,9 +40,13 @@ const REPLAY_MARGIN_MS = 5_000;
  * later request with that token inside its grace window passes without counting. Parallel
  * refreshes with one token — two tabs, a retry after a lost response — are therefore never
  * answered 429, while each new token, and every request without a valid one, still counts.
+ * A refresh with the token that ends in a client error (revoked session, reuse, CSRF) releases
+ * the claim: a token that cannot succeed is counted on every request.
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  protected override readonly logger = new Logger(RateLimitGuard.name);
+
   constructor(
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
     @InjectThrottlerStorage() storage: ThrottlerStorage,
@@ -92,19 +96,39 @@ export class RateLimitGuard extends ThrottlerGuard {
     const { context, limit, ttl, throttler } = props;
     const tracker = await props.getTracker(request, context);
     const key = props.generateKey(context, tracker, throttler.name ?? 'default');
+    const claimKey = `${COUNTER_PREFIX}refresh:${tokenId}`;
     const counted = await this.counters.hitUnlessClaimed(
       COUNTER_PREFIX + key,
       ttl,
       limit,
-      `${COUNTER_PREFIX}refresh:${tokenId}`,
+      claimKey,
       this.config.refreshReuseGraceMs + REPLAY_MARGIN_MS,
     );
-    if (!counted) return true;
-    const record = toRecord(counted, limit);
-    if (record.isBlocked) {
-      await this.throwThrottlingException(context, { ...record, limit, ttl, key, tracker });
+    if (counted) {
+      const record = toRecord(counted, limit);
+      if (record.isBlocked) {
+        await this.throwThrottlingException(context, { ...record, limit, ttl, key, tracker });
+      }
     }
+    this.releaseClaimOnClientError(context.switchToHttp().getResponse<FastifyReply>(), claimKey);
     return true;
+  }
+
+  /**
+   * Only a refresh that can succeed stays exempt: once a request with the token is answered 4xx,
+   * the claim goes, so that the next one counts. A 5xx keeps it: a retry may yet succeed.
+   */
+  private releaseClaimOnClientError(reply: FastifyReply, claimKey: string): void {
+    reply.raw.once('finish', () => {
+      const status = reply.raw.statusCode;
+      if (status < 400 || status >= 500) return;
+      this.counters.releaseClaim(claimKey).catch((error: unknown) =>
+        this.logger.warn({
+          msg: 'Could not release a refresh token claim; it expires by itself',
+          err: error instanceof Error ? error.message : String(error),
+        }),
+      );
+    });
   }
 
   /** The jti of a genuine, unexpired refresh token in the request; null for anything else. */

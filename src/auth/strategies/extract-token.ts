@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { DEVICE_COOKIE } from '../transport/cookies';
 import type { RequestCredential } from '../transport/credential';
 
 /** The access token the request authenticates with (Bearer header or cookie), if any. */
@@ -26,4 +27,13 @@ export function presentedRefreshToken(
   if (body !== null) return { token: body, via: 'body' };
   const credential = request.authCredential;
   return credential?.kind === 'refresh' ? credential : null;
+}
+
+/**
+ * The browser's device cookie, if it sent one (see LoginLockout). A `__Host-` cookie, so no
+ * sibling subdomain can plant one; its HMAC is checked by the lockout.
+ */
+export function deviceCookie(request: FastifyRequest): string | null {
+  const value = request.cookies?.[DEVICE_COOKIE];
+  return typeof value === 'string' && value.length > 0 ? value : null;
 }

@@ -50,3 +50,17 @@ export function clearSessionCookies(reply: FastifyReply): void {
     })
     .setCookie(CSRF_COOKIE, '', { ...BASE, httpOnly: false, maxAge: 0 });
 }
+
+/** Proof that this browser signed in to an account before: see LoginLockout. */
+export const DEVICE_COOKIE = '__Host-device';
+/** A year: a browser keeps its own lockout allowance as long as it is used now and then. */
+const DEVICE_COOKIE_MAX_AGE_SECONDS = 365 * 86_400;
+
+/** Set after every successful sign-in; never cleared by logout, as it belongs to no session. */
+export function setDeviceCookie(reply: FastifyReply, value: string): void {
+  void reply.setCookie(DEVICE_COOKIE, value, {
+    ...BASE,
+    httpOnly: true,
+    maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS,
+  });
+}

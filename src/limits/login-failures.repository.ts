@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+/** A counter: its failures, and the ms left in its window (0 or less: the window has closed). */
+export interface FailureCount {
+  key: Buffer;
+  count: number;
+  resetInMs: number;
+}
+
+const COUNTER_COLUMNS = `key, count,
+   ceil(extract(epoch FROM window_ends_at - now()) * 1000)::float8 AS reset_in_ms`;
+
+/**
+ * Parameters: keys (sorted, so that parallel statements lock rows in one order), window in ms.
+ * One failure on each key, atomic per row: a closed window starts again at 1. Windows follow the
+ * database clock, the same for every instance.
+ */
+const COUNT_FAILURE = `INSERT INTO login_failures AS f (key, count, window_ends_at)
+ SELECT k.key, 1, now() + $2::int * interval '1 millisecond' FROM unnest($1::bytea[]) AS k (key)
+ ON CONFLICT (key) DO UPDATE SET
+   count = CASE WHEN f.window_ends_at > now() THEN f.count + 1 ELSE 1 END,
+   window_ends_at = CASE WHEN f.window_ends_at > now() THEN f.window_ends_at
+                         ELSE EXCLUDED.window_ends_at END
+ RETURNING ${COUNTER_COLUMNS}`;
+
+/**
+ * Parameter: how many rows at most. The window is checked again on the row being deleted, so that
+ * a counter a failure has just reopened survives.
+ */
+const DELETE_EXPIRED = `WITH deleted AS (
+   DELETE FROM login_failures
+    WHERE key IN (SELECT key FROM login_failures WHERE window_ends_at <= now() LIMIT $1)
+      AND window_ends_at <= now()
+   RETURNING 1
+ )
+ SELECT count(*)::int AS deleted FROM deleted`;
+
+interface CounterRow {
+  key: Buffer;
+  count: number;
+  reset_in_ms: number;
+}
+
+/** The login-lockout counters (table login_failures), one statement per method. */
+@Injectable()
+export class LoginFailuresRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** The counters among `keys` that have a row, closed windows included. */
+  async read(keys: Buffer[]): Promise<FailureCount[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT ${COUNTER_COLUMNS} FROM login_failures WHERE key = ANY($1::bytea[])`,
+      [keys],
+    )) as CounterRow[];
+    return rows.map(toCount);
+  }
+
+  /** Adds one failure to each key and returns the counts after it. */
+  async count(keys: Buffer[], windowMs: number): Promise<FailureCount[]> {
+    const sorted = [...keys].sort(Buffer.compare);
+    const rows = (await this.dataSource.query(COUNT_FAILURE, [sorted, windowMs])) as CounterRow[];
+    return rows.map(toCount);
+  }
+
+  async delete(key: Buffer): Promise<void> {
+    await this.dataSource.query(`DELETE FROM login_failures WHERE key = $1`, [key]);
+  }
+
+  /** Deletes counters whose window has closed, `batchSize` rows per statement; how many went. */
+  async deleteExpired(batchSize: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const [{ deleted }] = (await this.dataSource.query(DELETE_EXPIRED, [batchSize])) as {
+        deleted: number;
+      }[];
+      total += deleted;
+      if (deleted < batchSize) return total;
+    }
+  }
+}
+
+function toCount(row: CounterRow): FailureCount {
+  return { key: row.key, count: row.count, resetInMs: row.reset_in_ms };
+}
