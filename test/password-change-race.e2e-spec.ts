@@ -126,4 +126,41 @@ describe('password change racing sign-ins', () => {
       user.tokens.sessionId,
     ]);
   });
+
+  it('changes nothing when the revocation of the other sessions fails: both, or neither', async () => {
+    const user = await registerUser(app.url);
+    const other = await request(app.url)
+      .post('/auth/login')
+      .send({ email: user.email, password: user.password })
+      .expect(200);
+    // A fault between writing the new hash and revoking the other sessions, made by the database
+    // itself: the revocation's statement fails for this user alone.
+    await queryRows(
+      app.databaseUrl,
+      `CREATE FUNCTION refuse_password_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN RAISE EXCEPTION 'injected fault'; END $$`,
+    );
+    await queryRows(
+      app.databaseUrl,
+      `CREATE TRIGGER refuse_password_changed BEFORE INSERT ON security_events FOR EACH ROW
+       WHEN (NEW.type = 'password_changed' AND NEW.user_id = '${user.tokens.user.id}')
+       EXECUTE FUNCTION refuse_password_changed()`,
+    );
+    try {
+      const answer = await changePassword(user, user.password, NEW_PASSWORD);
+      expect(answer.status).toBeGreaterThanOrEqual(500);
+    } finally {
+      await queryRows(app.databaseUrl, 'DROP TRIGGER refuse_password_changed ON security_events');
+    }
+    // The old password is still the account's, and the other session still refreshes.
+    await request(app.url)
+      .post('/auth/login')
+      .send({ email: user.email, password: user.password })
+      .expect(200);
+    await request(app.url)
+      .post('/auth/login')
+      .send({ email: user.email, password: NEW_PASSWORD })
+      .expect(401);
+    await refresh(app.url, other.body.refreshToken).expect(200);
+  });
 });

@@ -99,8 +99,9 @@ export class AuthService {
   ): Promise<void> {
     const { email } = await this.users.profile(userId);
     const attempt = await this.lockout.begin(email, { ip: client.ip, deviceCookie });
+    let change: Awaited<ReturnType<UsersService['preparePasswordChange']>>;
     try {
-      await this.users.changePassword(userId, current, next);
+      change = await this.users.preparePasswordChange(userId, current, next);
     } catch (error) {
       if (error instanceof AppError && error.code === 'invalid_credentials') {
         await this.users.recordLoginFailed(userId, client);
@@ -109,9 +110,9 @@ export class AuthService {
       throw error;
     }
     await this.lockout.succeeded(attempt);
-    // Only after the new hash committed: a sign-in with the old one that got in first is revoked
-    // here, and one that did not is refused by its own INSERT (see SessionsRepository.create).
-    await this.sessions.revokeOthersOnPasswordChange(userId, sessionId, client);
+    await this.sessions.revokeOthersOnPasswordChange(userId, sessionId, client, (manager) =>
+      this.users.commitPasswordChange(userId, change, manager),
+    );
   }
 
   /** Counts a wrong password; the failure that locks the client out is recorded as such. */

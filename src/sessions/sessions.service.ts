@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { EntityManager } from 'typeorm';
 import { AppError } from '../common/errors/app-error';
 import { ClientInfo } from '../common/client-info';
 import { isUuid } from '../common/validators';
@@ -318,20 +319,35 @@ export class SessionsService {
   }
 
   /**
-   * After a password change: revokes every other session of the user, and records one
-   * `password_changed` naming the caller's session, whether or not there was another.
+   * Changes the password (`changePassword` writes the new hash) and revokes every other session of
+   * the user in one transaction, so that no crash can leave the new password with the old sessions
+   * alive; records one `password_changed` naming the caller's session, whether or not there was
+   * another. The hash is written first: its row lock waits for every sign-in that proved the old
+   * hash and is still creating its session, and the revocation, a later statement, sees those
+   * sessions (see SessionsRepository.create).
    */
   async revokeOthersOnPasswordChange(
     userId: string,
     sessionId: string,
     client: ClientInfo,
+    changePassword: (manager: EntityManager) => Promise<void>,
   ): Promise<string[]> {
-    return this.revoke({ userId, exceptSessionId: sessionId }, 'password_changed', {
-      type: 'password_changed',
-      perSession: false,
-      ...client,
-      actor: { userId, sessionId },
+    const ids = await this.repository.transaction(async (manager) => {
+      await changePassword(manager);
+      return this.repository.revoke(
+        { userId, exceptSessionId: sessionId },
+        'password_changed',
+        {
+          type: 'password_changed',
+          perSession: false,
+          ...client,
+          actor: { userId, sessionId },
+        },
+        manager,
+      );
     });
+    this.revoked.add(ids);
+    return ids;
   }
 
   listLive(userId: string): Promise<Session[]> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { AppError } from '../common/errors/app-error';
 import { User } from './user.entity';
 
@@ -58,8 +58,10 @@ export class UsersRepository {
     id: string,
     verifiedHash: string,
     passwordHash: string,
+    manager?: EntityManager,
   ): Promise<boolean> {
-    const result = await this.users.update({ id, passwordHash: verifiedHash }, { passwordHash });
+    const users = manager ? manager.getRepository(User) : this.users;
+    const result = await users.update({ id, passwordHash: verifiedHash }, { passwordHash });
     return result.affected === 1;
   }
 

@@ -1,4 +1,5 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { AppError } from '../common/errors/app-error';
 import { ClientInfo } from '../common/client-info';
 import { PasswordHasher } from './password-hasher';
@@ -52,7 +53,15 @@ export class UsersService {
     return user;
   }
 
-  async changePassword(userId: string, current: string, next: string): Promise<void> {
+  /**
+   * Checks a password change: the new password's rules, then the current one. Returns the hash it
+   * verified and the new one, for `commitPasswordChange`; throws 403 for a wrong current password.
+   */
+  async preparePasswordChange(
+    userId: string,
+    current: string,
+    next: string,
+  ): Promise<{ verifiedHash: string; newHash: string }> {
     const user = await this.users.findById(userId);
     if (user && isTheEmail(next, user.email)) {
       throw new AppError(HttpStatus.BAD_REQUEST, 'validation_failed', 'The request is not valid.', {
@@ -62,10 +71,20 @@ export class UsersService {
     if (!user || !(await this.hasher.verify(user.passwordHash, current))) {
       throw AppError.forbidden('invalid_credentials', 'The current password is not correct.');
     }
+    return { verifiedHash: user.passwordHash, newHash: await this.hasher.hash(next) };
+  }
+
+  /** Writes the new hash, only over the one that was verified, inside the caller's transaction. */
+  async commitPasswordChange(
+    userId: string,
+    change: { verifiedHash: string; newHash: string },
+    manager: EntityManager,
+  ): Promise<void> {
     const replaced = await this.users.replacePasswordHash(
       userId,
-      user.passwordHash,
-      await this.hasher.hash(next),
+      change.verifiedHash,
+      change.newHash,
+      manager,
     );
     // Another change committed since the verification: the password proved is no longer current.
     if (!replaced) {
