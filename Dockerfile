@@ -13,6 +13,7 @@ WORKDIR /app
 # Dependencies first, so that a change to the source reuses this layer. Install scripts run: the
 # embedded PostgreSQL links its binaries in one, argon2 picks its prebuilt binary.
 COPY package.json package-lock.json ./
+COPY libs/session-auth/package.json ./libs/session-auth/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build \
@@ -33,6 +34,9 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The library the service is built on, reached through node_modules/@session-service/nestjs.
+COPY --from=build /app/libs/session-auth/package.json ./libs/session-auth/
+COPY --from=build /app/libs/session-auth/dist ./libs/session-auth/dist
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000

@@ -4,7 +4,16 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'test-output/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'libs/*/dist/**',
+      'node_modules/**',
+      'coverage/**',
+      '.data/**',
+      'test-output/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -26,4 +35,58 @@ export default tseslint.config(
       ],
     },
   },
+  // The library's layers, bottom to top: core, domain, http. A layer imports only those below it;
+  // nothing in the library imports the service, and only http may know a Nest platform.
+  ...libraryLayers(),
 );
+
+function libraryLayers() {
+  const platforms = ['fastify', 'express', '@nestjs/platform-fastify', '@nestjs/platform-express'];
+  const service = {
+    group: ['**/src/**', '../../../src/*'],
+    message: 'The library never imports the service.',
+  };
+  const rule = (message, groups, paths = []) => ({
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: paths.map((name) => ({ name, message })),
+        patterns: [service, ...groups.map((group) => ({ group: [group], message }))],
+      },
+    ],
+  });
+  return [
+    {
+      files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              {
+                group: ['**/libs/**'],
+                message: 'Import the library by its package name, @session-service/nestjs.',
+              },
+            ],
+          },
+        ],
+      },
+    },
+    {
+      files: ['libs/session-auth/src/core/**/*.ts'],
+      rules: rule(
+        'core is the bottom layer: it imports no other layer and no platform.',
+        ['**/domain/**', '**/http/**'],
+        platforms,
+      ),
+    },
+    {
+      files: ['libs/session-auth/src/domain/**/*.ts'],
+      rules: rule(
+        'The session domain knows no HTTP: it imports only core.',
+        ['**/http/**'],
+        platforms,
+      ),
+    },
+  ];
+}

@@ -5,7 +5,12 @@
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.spec.json', useESM: true }],
 };
-const esm = { extensionsToTreatAsEsm: ['.ts'], transform };
+/** The library by its package name, from its sources, as tsconfig.json's `paths` map it. */
+const moduleNameMapper = {
+  '^@session-service/nestjs$': '<rootDir>/libs/session-auth/src/index.ts',
+  '^@session-service/nestjs/internal$': '<rootDir>/libs/session-auth/src/internal.ts',
+};
+const esm = { extensionsToTreatAsEsm: ['.ts'], transform, moduleNameMapper };
 
 module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.js',
@@ -18,7 +23,11 @@ module.exports = {
       displayName: 'unit',
       rootDir: __dirname,
       testEnvironment: 'node',
-      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/client/**/*.spec.ts'],
+      testMatch: [
+        '<rootDir>/src/**/*.spec.ts',
+        '<rootDir>/libs/*/src/**/*.spec.ts',
+        '<rootDir>/client/**/*.spec.ts',
+      ],
       ...esm,
     },
     {

@@ -39,9 +39,12 @@ import { LogoutGuard } from './guards/logout.guard';
 import { RefreshTokenGuard } from './guards/refresh-token.guard';
 import { RateLimit } from './decorators/rate-limit.decorator';
 import { deviceCookie } from './strategies/extract-token';
-import type { AuthenticatedUser, PresentedRefreshToken } from './tokens/token.types';
 import { clearSessionCookies, setDeviceCookie, setSessionCookies } from './transport/cookies';
-import { csrfTokenFor } from './transport/csrf';
+import {
+  csrfTokenFor,
+  type AuthenticatedUser,
+  type PresentedRefreshToken,
+} from '@session-service/nestjs/internal';
 
 type Transport = 'body' | 'cookie';
 

@@ -7,7 +7,11 @@ import { SecurityEventType } from '../users/security-event.entity';
 import { UsersService } from '../users/users.service';
 import { LoginDto, RegisterDto } from './dto/credentials.dto';
 import { TokenService } from './tokens/token.service';
-import { AuthenticatedUser, PresentedRefreshToken, RefreshClaims } from './tokens/token.types';
+import {
+  AuthenticatedUser,
+  PresentedRefreshToken,
+  RefreshClaims,
+} from '@session-service/nestjs/internal';
 
 /** Everything a sign-in, a refresh or a replay hands back to the client. */
 export interface IssuedTokens {

@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { clientAddress } from './client-address';
+import { clientAddress } from '@session-service/nestjs/internal';
 
 /** Who is calling, as far as the network says: recorded with sessions and security events. */
 export interface ClientInfo {

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from './config-error';
-import { formatDuration, parseDuration } from './duration';
+import { formatDuration, parseDuration } from '@session-service/nestjs/internal';
 import { KeyMaterial, loadKeyMaterial } from './keys';
 import { parseTrustProxy, TrustProxy } from './trust-proxy';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
-import { issueDeviceCookie } from './device-cookie';
+import { issueDeviceCookie } from '@session-service/nestjs/internal';
 import { FailureCount, LoginFailuresRepository } from './login-failures.repository';
 import { LoginLockout, UNTRUSTED_CLIENT_FAILURES_FACTOR } from './login-lockout.service';
 

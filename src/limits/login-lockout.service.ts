@@ -4,7 +4,7 @@ import { normalizeIp } from '@nestjs/throttler/dist/ip';
 import { createHmac } from 'node:crypto';
 import { AppError } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
-import { deviceIdOf, issueDeviceCookie } from './device-cookie';
+import { deviceIdOf, issueDeviceCookie } from '@session-service/nestjs/internal';
 import { FailureCount, LoginFailuresRepository } from './login-failures.repository';
 
 /**

@@ -9,7 +9,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { Auth } from '../auth/decorators/auth.decorator';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
-import type { AuthenticatedUser } from '../auth/tokens/token.types';
+import type { AuthenticatedUser } from '@session-service/nestjs/internal';
 import { clearSessionCookies } from '../auth/transport/cookies';
 import { Client, ClientInfo } from '../common/client-info';
 import { ErrorResponseDto } from '../common/errors/error-response.dto';

@@ -6,7 +6,7 @@ import { ClientInfo } from '../common/client-info';
 import { isUuid } from '../common/validators';
 import { AppConfig } from '../config/app-config';
 import { SecurityEventsRepository } from '../users/security-events.repository';
-import { decideRotation } from './rotation';
+import { decideRotation } from '@session-service/nestjs/internal';
 import { RevokedSessions } from './revoked-sessions.service';
 import { RevocationReason, Session } from './session.entity';
 import {

@@ -2,7 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth } from '../auth/decorators/auth.decorator';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
-import type { AuthenticatedUser } from '../auth/tokens/token.types';
+import type { AuthenticatedUser } from '@session-service/nestjs/internal';
 import { SecurityEventDto } from './dto/security-event.dto';
 import { UserDto } from './dto/user.dto';
 import { UsersService } from './users.service';

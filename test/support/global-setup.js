@@ -9,8 +9,8 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
 module.exports = async function globalSetup() {
-  // The e2e tests run the built service, so build it first (a few seconds with tsc).
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+  // The e2e tests run the built service and library, so build them first (a few seconds with tsc).
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', 'tsconfig.build.json'], {
     cwd: join(__dirname, '../..'),
     stdio: 'inherit',
   });

@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { AuthenticatedUser } from '../tokens/token.types';
+import type { AuthenticatedUser } from '@session-service/nestjs/internal';
 
 /**
  * A request the access-token guard let through: `@Req() request: AuthenticatedRequest` reads the

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { IS_PUBLIC_KEY } from '../decorators/public.decorator';
 import { AccessTokenStrategy } from '../strategies/access-token.strategy';
-import type { AuthenticatedUser } from '../tokens/token.types';
+import type { AuthenticatedUser } from '@session-service/nestjs/internal';
 
 /**
  * The global guard: every route needs a valid access token unless marked `@Public()`. It asks the

@@ -11,7 +11,7 @@ import {
   ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { clientAddress } from '../../common/client-address';
+import { clientAddress } from '@session-service/nestjs/internal';
 import { AppError } from '../../common/errors/app-error';
 import { AppConfig } from '../../config/app-config';
 import { CounterStore } from '../../limits/counter-store';

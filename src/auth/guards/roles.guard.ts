@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppError } from '../../common/errors/app-error';
 import { ROLES_KEY } from '../decorators/roles.decorator';
-import type { AuthenticatedUser } from '../tokens/token.types';
+import type { AuthenticatedUser } from '@session-service/nestjs/internal';
 
 /** Runs after the access-token guard; enforces `@Roles(...)` from the verified token's claims. */
 @Injectable()

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../common/errors/app-error';
 import { RevokedSessions } from '../../sessions/revoked-sessions.service';
 import { AccessClaims, TokenService } from '../tokens/token.service';
-import { AuthenticatedUser } from '../tokens/token.types';
+import { AuthenticatedUser } from '@session-service/nestjs/internal';
 import { accessCredential } from './extract-token';
 import { TokenStrategy } from './token.strategy';
 

@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../common/errors/app-error';
 import { TokenService } from '../tokens/token.service';
-import { PresentedRefreshToken } from '../tokens/token.types';
+import { PresentedRefreshToken } from '@session-service/nestjs/internal';
 import { presentedRefreshToken } from './extract-token';
 import { TokenStrategy } from './token.strategy';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/app-config';
-import { signJws } from './jws';
+import { signJws } from '@session-service/nestjs/internal';
 import { TokenService } from './token.service';
 
 describe('TokenService refresh tokens', () => {

@@ -10,9 +10,10 @@ import {
   REFRESH_ALGORITHM,
   REFRESH_TOKEN_TYPE,
   RefreshClaims,
-} from './token.types';
-import { signJws, verifyHs256 } from './jws';
-import { VerifiedTokenCache } from './verified-token-cache';
+  signJws,
+  VerifiedTokenCache,
+  verifyHs256,
+} from '@session-service/nestjs/internal';
 
 /**
  * What a verified access token says. Frozen, with `exp` as a number, so that one verified value

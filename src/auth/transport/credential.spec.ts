@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../common/errors/app-error';
 import { bearerToken, chooseCredential, cookieValues } from './credential';
-import { csrfTokenFor } from './csrf';
+import { csrfTokenFor } from '@session-service/nestjs/internal';
 
 const secret = Buffer.alloc(32, 7);
 const mine = '6f1c2d3e-0000-4000-8000-000000000001';

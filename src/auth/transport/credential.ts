@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../common/errors/app-error';
 import { ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE } from './cookies';
-import { isValidCsrfToken } from './csrf';
+import { isValidCsrfToken } from '@session-service/nestjs/internal';
 
 /** The routes that take a refresh token; every other route takes an access token. */
 export const REFRESH_ROUTE = '/auth/refresh';

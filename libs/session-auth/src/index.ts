@@ -1,0 +1,5 @@
+/**
+ * `@session-service/nestjs`: sessions with short-lived access tokens and rotating refresh-token
+ * families, for any Nest app. The public API grows here as the modules move in.
+ */
+export type { AuthenticatedUser } from './core/types';

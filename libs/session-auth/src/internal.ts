@@ -1,0 +1,13 @@
+/**
+ * The library's internals that the service in this repository still uses directly while its
+ * modules move into the library. Not a public API: it changes without notice, and goes once the
+ * service is wired through `SessionAuthModule` alone.
+ */
+export { formatDuration, parseDuration } from './core/duration';
+export * from './core/types';
+export { csrfTokenFor, isValidCsrfToken } from './domain/csrf';
+export { deviceIdOf, issueDeviceCookie } from './domain/limits/device-cookie';
+export * from './domain/sessions/rotation';
+export * from './domain/tokens/jws';
+export { VerifiedTokenCache } from './domain/tokens/verified-token-cache';
+export { clientAddress, type PlatformRequest } from './http/client-address';
