@@ -25,7 +25,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Client, ClientInfo } from '../common/client-info';
-import { AppError } from '../common/errors/app-error';
+import { SessionAuthError } from '@session-service/nestjs';
 import { AppConfig } from '../config/app-config';
 import { ErrorResponseDto } from '../common/errors/error-response.dto';
 import { UserDto } from '../users/dto/user.dto';
@@ -236,7 +236,7 @@ export class AuthController {
 function parseTransport(header: string | undefined): Transport {
   const value = header?.trim().toLowerCase() ?? 'body';
   if (value === 'body' || value === 'cookie') return value;
-  throw new AppError(400, 'validation_failed', 'The request is not valid.', {
+  throw new SessionAuthError('validation_failed', 'The request is not valid.', {
     errors: [{ field: 'X-Auth-Transport', messages: ['X-Auth-Transport must be body or cookie'] }],
   });
 }

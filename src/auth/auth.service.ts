@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppError } from '../common/errors/app-error';
+import { SessionAuthError } from '@session-service/nestjs';
 import { ClientInfo } from '../common/client-info';
 import { LoginLockout, PasswordAttempt } from '../limits/login-lockout.service';
 import { SessionsService, SessionUser } from '../sessions/sessions.service';
@@ -55,7 +55,7 @@ export class AuthService {
     const user = await this.users.authenticate(input.email, input.password, client);
     if (!user) {
       await this.countFailure(attempt, client);
-      throw AppError.unauthorized('invalid_credentials', 'The email or password is wrong.');
+      throw new SessionAuthError('invalid_credentials', 'The email or password is wrong.');
     }
     await this.lockout.succeeded(attempt);
     const issued = await this.startSession(user, user.passwordHash, client, 'login');
@@ -107,7 +107,7 @@ export class AuthService {
     try {
       change = await this.users.preparePasswordChange(userId, current, next);
     } catch (error) {
-      if (error instanceof AppError && error.code === 'invalid_credentials') {
+      if (error instanceof SessionAuthError && error.reason === 'current_password_invalid') {
         await this.users.recordLoginFailed(userId, client);
         await this.countFailure(attempt, client);
       }

@@ -1,5 +1,5 @@
-import { ArgumentMetadata, HttpStatus, ValidationError, ValidationPipe } from '@nestjs/common';
-import { AppError, FieldError } from './errors/app-error';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { SessionAuthError, type FieldError } from '@session-service/nestjs';
 
 /** Flattens nested class-validator errors into `{ field: 'a.b', messages }` entries. */
 export function toFieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
@@ -30,8 +30,7 @@ export function inspectBody(body: unknown): void {
       if (LONE_SURROGATE.test(value)) illFormed.push(path || 'body');
     } else if (value !== null && typeof value === 'object') {
       if (depth >= MAX_BODY_DEPTH) {
-        throw new AppError(
-          HttpStatus.BAD_REQUEST,
+        throw new SessionAuthError(
           'malformed_json',
           `The request body is nested more than ${MAX_BODY_DEPTH} levels deep.`,
         );
@@ -42,7 +41,7 @@ export function inspectBody(body: unknown): void {
     }
   }
   if (illFormed.length > 0) {
-    throw new AppError(HttpStatus.BAD_REQUEST, 'validation_failed', 'The request is not valid.', {
+    throw new SessionAuthError('validation_failed', 'The request is not valid.', {
       errors: illFormed.map((field) => ({
         field,
         messages: [`${field} must be valid Unicode text`],
@@ -67,7 +66,7 @@ export function createValidationPipe(): ValidationPipe {
     stopAtFirstError: false,
     validationError: { target: false, value: false },
     exceptionFactory: (errors) =>
-      new AppError(HttpStatus.BAD_REQUEST, 'validation_failed', 'The request is not valid.', {
+      new SessionAuthError('validation_failed', 'The request is not valid.', {
         errors: toFieldErrors(errors),
       }),
   });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AppError } from '../common/errors/app-error';
+import { SessionAuthError } from '@session-service/nestjs';
 import { AppConfig } from '../config/app-config';
 import { issueDeviceCookie } from '@session-service/nestjs/internal';
 import { FailureCount, LoginFailuresRepository } from './login-failures.repository';
@@ -57,13 +57,13 @@ function lockoutWith(lockoutSecret = Buffer.alloc(32, 1)) {
 const EMAIL = 'ada@example.com';
 const from = (ip: string, deviceCookie: string | null = null) => ({ ip, deviceCookie });
 
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
+async function refusal(promise: Promise<unknown>): Promise<SessionAuthError> {
   const error = await promise.then(
     () => null,
     (thrown: unknown) => thrown,
   );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
+  expect(error).toBeInstanceOf(SessionAuthError);
+  return error as SessionAuthError;
 }
 
 describe('LoginLockout', () => {
@@ -98,8 +98,7 @@ describe('LoginLockout', () => {
     }
     expect(locks).toEqual([false, false, true]);
     const error = await refusal(lockout.begin(EMAIL, from('203.0.113.7')));
-    expect(error.status).toBe(429);
-    expect(error.code).toBe('too_many_requests');
+    expect(error.reason).toBe('too_many_requests');
     expect(error.details.retryAfterSeconds).toBe(60);
     // Another address, another account from the same address: untouched.
     await expect(lockout.begin(EMAIL, from('198.51.100.2'))).resolves.toBeDefined();

@@ -1,8 +1,8 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 // The module alone: the package's index also loads its Nest guard, which a unit spec cannot.
 import { normalizeIp } from '@nestjs/throttler/dist/ip';
 import { createHmac } from 'node:crypto';
-import { AppError } from '../common/errors/app-error';
+import { SessionAuthError } from '@session-service/nestjs';
 import { AppConfig } from '../config/app-config';
 import { deviceIdOf, issueDeviceCookie } from '@session-service/nestjs/internal';
 import { FailureCount, LoginFailuresRepository } from './login-failures.repository';
@@ -79,8 +79,7 @@ export class LoginLockout {
         .map((row) => row.resetInMs),
     );
     if (lockedForMs > 0) {
-      throw new AppError(
-        HttpStatus.TOO_MANY_REQUESTS,
+      throw new SessionAuthError(
         'too_many_requests',
         'Too many failed sign-ins for this account; try again later.',
         { retryAfterSeconds: Math.max(1, Math.ceil(lockedForMs / 1000)) },

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/swagger';
 import { Roles } from '../auth/decorators/roles.decorator';
 import { Client, ClientInfo } from '../common/client-info';
-import { AppError } from '../common/errors/app-error';
+import { SessionAuthError } from '@session-service/nestjs';
 import { ErrorResponseDto } from '../common/errors/error-response.dto';
 import { isUuid } from '../common/validators';
 import { UsersRepository } from '../users/users.repository';
@@ -45,7 +45,7 @@ export class AdminSessionsController {
 
   private async requireUser(userId: string): Promise<void> {
     if (!isUuid(userId) || !(await this.users.findById(userId))) {
-      throw AppError.notFound('not_found', 'There is no such user.');
+      throw new SessionAuthError('not_found', 'There is no such user.');
     }
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { AppError } from '../common/errors/app-error';
+import { SessionAuthError } from '@session-service/nestjs';
 import { ClientInfo } from '../common/client-info';
 import { isUuid } from '../common/validators';
 import { AppConfig } from '../config/app-config';
@@ -104,7 +104,7 @@ export class SessionsService {
       eventType && { type: eventType, userAgent: client.userAgent },
     );
     if (!created) {
-      throw AppError.unauthorized('invalid_credentials', 'The email or password is wrong.');
+      throw new SessionAuthError('invalid_credentials', 'The email or password is wrong.');
     }
     return { ...refresh, sessionId, absoluteExpiresAt };
   }
@@ -222,13 +222,13 @@ export class SessionsService {
 
     if (outcome.kind === 'reused') {
       this.revoked.add([presented.sessionId]);
-      throw AppError.unauthorized(
+      throw new SessionAuthError(
         'refresh_token_reused',
         'This refresh token was already used: the session has been revoked.',
       );
     }
     if (outcome.kind === 'rejected') {
-      throw AppError.unauthorized(outcome.code, REJECTION_MESSAGES[outcome.code]);
+      throw new SessionAuthError(outcome.code, REJECTION_MESSAGES[outcome.code]);
     }
     return {
       sessionId: presented.sessionId,
@@ -356,7 +356,7 @@ export class SessionsService {
 
   async findOwned(sessionId: string, userId: string): Promise<Session> {
     const session = isUuid(sessionId) ? await this.repository.findOwned(sessionId, userId) : null;
-    if (!session) throw AppError.notFound('session_not_found', 'There is no such session.');
+    if (!session) throw new SessionAuthError('session_not_found', 'There is no such session.');
     return session;
   }
 

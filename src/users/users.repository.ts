@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, QueryFailedError, Repository } from 'typeorm';
-import { AppError } from '../common/errors/app-error';
+import { SessionAuthError } from '@session-service/nestjs';
 import { User } from './user.entity';
 
 const UNIQUE_VIOLATION = '23505';
@@ -43,7 +43,7 @@ export class UsersRepository {
         error instanceof QueryFailedError &&
         (error as { code?: string }).code === UNIQUE_VIOLATION
       ) {
-        throw new AppError(409, 'email_taken', 'An account with this email already exists.');
+        throw new SessionAuthError('email_taken', 'An account with this email already exists.');
       }
       throw error;
     }

@@ -1,6 +1,6 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { AppError } from '../common/errors/app-error';
+import { SessionAuthError } from '@session-service/nestjs';
 import { ClientInfo } from '../common/client-info';
 import { PasswordHasher } from './password-hasher';
 import { EMAIL_PASSWORD_MESSAGE, isTheEmail } from './password-policy';
@@ -64,12 +64,15 @@ export class UsersService {
   ): Promise<{ verifiedHash: string; newHash: string }> {
     const user = await this.users.findById(userId);
     if (user && isTheEmail(next, user.email)) {
-      throw new AppError(HttpStatus.BAD_REQUEST, 'validation_failed', 'The request is not valid.', {
+      throw new SessionAuthError('validation_failed', 'The request is not valid.', {
         errors: [{ field: 'newPassword', messages: [`newPassword ${EMAIL_PASSWORD_MESSAGE}`] }],
       });
     }
     if (!user || !(await this.hasher.verify(user.passwordHash, current))) {
-      throw AppError.forbidden('invalid_credentials', 'The current password is not correct.');
+      throw new SessionAuthError(
+        'current_password_invalid',
+        'The current password is not correct.',
+      );
     }
     return { verifiedHash: user.passwordHash, newHash: await this.hasher.hash(next) };
   }
@@ -88,7 +91,10 @@ export class UsersService {
     );
     // Another change committed since the verification: the password proved is no longer current.
     if (!replaced) {
-      throw AppError.forbidden('invalid_credentials', 'The current password is not correct.');
+      throw new SessionAuthError(
+        'current_password_invalid',
+        'The current password is not correct.',
+      );
     }
   }
 
@@ -105,7 +111,7 @@ export class UsersService {
 
   async profile(userId: string): Promise<User> {
     const user = await this.users.findById(userId);
-    if (!user) throw AppError.notFound('not_found', 'This account no longer exists.');
+    if (!user) throw new SessionAuthError('not_found', 'This account no longer exists.');
     return user;
   }
 

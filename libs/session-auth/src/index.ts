@@ -3,3 +3,11 @@
  * families, for any Nest app. The public API grows here as the modules move in.
  */
 export type { AuthenticatedUser } from './core/types';
+export {
+  SessionAuthError,
+  serviceUnavailable,
+  type ErrorCode,
+  type ErrorDetails,
+  type ErrorReason,
+  type FieldError,
+} from './core/errors';

@@ -11,3 +11,4 @@ export * from './domain/sessions/rotation';
 export * from './domain/tokens/jws';
 export { VerifiedTokenCache } from './domain/tokens/verified-token-cache';
 export { clientAddress, type PlatformRequest } from './http/client-address';
+export { httpStatusOf, publicCodeOf } from './http/errors/error-status';

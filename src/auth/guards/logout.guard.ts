@@ -1,7 +1,8 @@
+import { httpStatusOf } from '@session-service/nestjs/internal';
 import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../../common/errors/app-error';
+import { SessionAuthError } from '@session-service/nestjs';
 import { ACCESS_STRATEGY } from '../strategies/access-token.strategy';
 import { presentedRefreshToken } from '../strategies/extract-token';
 import { REFRESH_STRATEGY } from '../strategies/refresh-token.strategy';
@@ -27,7 +28,10 @@ export class LogoutGuard implements CanActivate {
     } catch (error) {
       // A client that asks to sign out with a credential that is expired, revoked or forged has
       // no session to end here, and must end up signed out all the same.
-      if (error instanceof AppError && error.status === HttpStatus.UNAUTHORIZED) {
+      if (
+        error instanceof SessionAuthError &&
+        httpStatusOf(error.reason) === HttpStatus.UNAUTHORIZED
+      ) {
         clearSessionCookies(http.getResponse<FastifyReply>());
       }
       throw error;

@@ -1,4 +1,4 @@
-import { ExecutionContext, HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
@@ -12,7 +12,7 @@ import {
 } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clientAddress } from '@session-service/nestjs/internal';
-import { AppError } from '../../common/errors/app-error';
+import { SessionAuthError } from '@session-service/nestjs';
 import { AppConfig } from '../../config/app-config';
 import { CounterStore } from '../../limits/counter-store';
 import {
@@ -80,12 +80,9 @@ export class RateLimitGuard extends ThrottlerGuard {
     _context: ExecutionContext,
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
-    throw new AppError(
-      HttpStatus.TOO_MANY_REQUESTS,
-      'too_many_requests',
-      'Too many requests; slow down.',
-      { retryAfterSeconds: detail.timeToBlockExpire },
-    );
+    throw new SessionAuthError('too_many_requests', 'Too many requests; slow down.', {
+      retryAfterSeconds: detail.timeToBlockExpire,
+    });
   }
 
   private async countRefreshToken(

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AppError } from '../../common/errors/app-error';
+import { SessionAuthError } from '@session-service/nestjs';
 import { ROLES_KEY } from '../decorators/roles.decorator';
 import type { AuthenticatedUser } from '@session-service/nestjs/internal';
 
@@ -17,6 +17,6 @@ export class RolesGuard implements CanActivate {
     if (!required?.length) return true;
     const user = context.switchToHttp().getRequest<{ user?: AuthenticatedUser }>().user;
     if (user && required.some((role) => user.roles.includes(role))) return true;
-    throw AppError.forbidden('forbidden', 'You are not allowed to do this.');
+    throw new SessionAuthError('forbidden', 'You are not allowed to do this.');
   }
 }

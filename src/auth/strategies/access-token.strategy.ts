@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '../../common/errors/app-error';
+import { SessionAuthError } from '@session-service/nestjs';
 import { RevokedSessions } from '../../sessions/revoked-sessions.service';
 import { AccessClaims, TokenService } from '../tokens/token.service';
 import { AuthenticatedUser } from '@session-service/nestjs/internal';
@@ -55,7 +55,7 @@ export class AccessTokenStrategy extends PassportStrategy(TokenStrategy, ACCESS_
    */
   private accept(claims: AccessClaims, via: AuthenticatedUser['via']): AuthenticatedUser {
     if (this.revoked.has(claims.sessionId)) {
-      throw AppError.unauthorized('session_revoked', 'This session has been revoked.');
+      throw new SessionAuthError('session_revoked', 'This session has been revoked.');
     }
     const current = this.revoked.currentRoles(claims.userId);
     return {
@@ -69,6 +69,6 @@ export class AccessTokenStrategy extends PassportStrategy(TokenStrategy, ACCESS_
   }
 }
 
-function missingToken(): AppError {
-  return AppError.unauthorized('access_token_missing', 'An access token is required.');
+function missingToken(): SessionAuthError {
+  return new SessionAuthError('access_token_missing', 'An access token is required.');
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '../../common/errors/app-error';
+import { SessionAuthError } from '@session-service/nestjs';
 import { TokenService } from '../tokens/token.service';
 import { PresentedRefreshToken } from '@session-service/nestjs/internal';
 import { presentedRefreshToken } from './extract-token';
@@ -19,7 +19,7 @@ export class RefreshTokenStrategy extends PassportStrategy(TokenStrategy, REFRES
   constructor(private readonly tokens: TokenService) {
     super({
       extract: (request: FastifyRequest) => presentedRefreshToken(request)?.token ?? null,
-      missing: () => AppError.unauthorized('refresh_token_missing', 'A refresh token is required.'),
+      missing: () => new SessionAuthError('refresh_token_missing', 'A refresh token is required.'),
     });
   }
 

@@ -34,7 +34,7 @@ describe('TokenService refresh tokens', () => {
   });
   const refused = async (token: string) =>
     expect(tokens.verifyRefreshToken(token)).rejects.toMatchObject({
-      code: 'refresh_token_invalid',
+      reason: 'refresh_token_invalid',
     });
 
   it('verifies what it signs, and signs the same claims to the same token', async () => {
@@ -55,7 +55,7 @@ describe('TokenService refresh tokens', () => {
     await expect(first).resolves.toMatchObject({ expired: false });
     const tampered = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
     const forged = tokens.verifyPresentedRefreshToken({}, tampered);
-    await expect(forged).rejects.toMatchObject({ code: 'refresh_token_invalid' });
+    await expect(forged).rejects.toMatchObject({ reason: 'refresh_token_invalid' });
   });
 
   it('returns an expired token marked expired, for the session to decide the answer', async () => {

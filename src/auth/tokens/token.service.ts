@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { KeyObject, randomUUID } from 'node:crypto';
 import { errors, JWTHeaderParameters, JWTPayload, jwtVerify, JWTVerifyOptions } from 'jose';
-import { AppError, ErrorCode } from '../../common/errors/app-error';
+import { SessionAuthError, type ErrorCode } from '@session-service/nestjs';
 import { isUuid } from '../../common/validators';
 import { AppConfig } from '../../config/app-config';
 import {
@@ -228,9 +228,9 @@ export class TokenService {
       return payload;
     } catch (error) {
       if (error instanceof errors.JWTExpired) {
-        throw AppError.unauthorized(options.expired, 'The token has expired.');
+        throw new SessionAuthError(options.expired, 'The token has expired.');
       }
-      if (error instanceof AppError) throw error;
+      if (error instanceof SessionAuthError) throw error;
       throw invalidToken(options.invalid);
     }
   }
@@ -250,8 +250,8 @@ function rejectForbiddenHeaders(header: JWTHeaderParameters, code: ErrorCode): v
 }
 
 /** A copy for each caller, so that nothing one request changes reaches the cache. */
-function invalidToken(code: ErrorCode): AppError {
-  return AppError.unauthorized(code, 'The token is not valid.');
+function invalidToken(code: ErrorCode): SessionAuthError {
+  return new SessionAuthError(code, 'The token is not valid.');
 }
 
 /** Exactly the header `signRefreshToken` writes: no `kid`, no key-bearing or critical parameter. */

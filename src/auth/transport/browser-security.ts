@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../../common/errors/app-error';
+import { SessionAuthError } from '@session-service/nestjs';
 import { AppConfig } from '../../config/app-config';
 import { chooseCredential } from './credential';
 
@@ -20,7 +20,7 @@ export function registerBrowserSecurity(fastify: FastifyInstance, config: AppCon
     if (!SAFE_METHODS.has(request.method)) {
       const origin = request.headers.origin;
       if (origin !== undefined && !allowedOrigins.has(origin)) {
-        throw AppError.forbidden(
+        throw new SessionAuthError(
           'origin_not_allowed',
           'Requests from this origin are not allowed.',
         );

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '../../common/errors/app-error';
+import { SessionAuthError } from '@session-service/nestjs';
 import { bearerToken, chooseCredential, cookieValues } from './credential';
-import { csrfTokenFor } from '@session-service/nestjs/internal';
+import { csrfTokenFor, httpStatusOf } from '@session-service/nestjs/internal';
 
 const secret = Buffer.alloc(32, 7);
 const mine = '6f1c2d3e-0000-4000-8000-000000000001';
@@ -39,7 +39,7 @@ function refusal(request: FastifyRequest): unknown {
   try {
     chooseCredential(request, secret);
   } catch (error) {
-    return error instanceof AppError ? [error.status, error.code] : error;
+    return error instanceof SessionAuthError ? [httpStatusOf(error.reason), error.reason] : error;
   }
   return 'chosen';
 }

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '../../common/errors/app-error';
+import { SessionAuthError } from '@session-service/nestjs';
 import { ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE } from './cookies';
 import { isValidCsrfToken } from '@session-service/nestjs/internal';
 
@@ -71,7 +71,7 @@ export function chooseCredential(
   const ownRefresh = refresh.find(isOwn);
   if (ownRefresh !== undefined) return { kind: 'refresh', via: 'cookie', token: ownRefresh };
   if (access !== null && isOwn(access)) return { kind: 'access', via: 'cookie', token: access };
-  throw AppError.forbidden('csrf_token_invalid', 'The X-CSRF-Token header is missing or wrong.');
+  throw new SessionAuthError('csrf_token_invalid', 'The X-CSRF-Token header is missing or wrong.');
 }
 
 /** `Authorization: Bearer <token>` (the scheme in any case); null for any other header. */

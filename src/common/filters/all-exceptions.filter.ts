@@ -1,3 +1,4 @@
+import { httpStatusOf, publicCodeOf } from '@session-service/nestjs/internal';
 import {
   ArgumentsHost,
   Catch,
@@ -8,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ErrorCode, FieldError } from '../errors/app-error';
+import { SessionAuthError, type ErrorCode, type FieldError } from '@session-service/nestjs';
 
 interface ErrorBody {
   statusCode: number;
@@ -90,7 +91,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
           : 'Bearer realm="session-service"',
       );
     }
-    if (exception instanceof AppError && exception.details.retryAfterSeconds !== undefined) {
+    if (
+      exception instanceof SessionAuthError &&
+      exception.details.retryAfterSeconds !== undefined
+    ) {
       reply.header('Retry-After', String(exception.details.retryAfterSeconds));
     }
     reply.header('Cache-Control', 'no-store');
@@ -98,10 +102,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 
   private toBody(exception: unknown, request: FastifyRequest): ErrorBody {
-    if (exception instanceof AppError) {
+    if (exception instanceof SessionAuthError) {
       return {
-        statusCode: exception.status,
-        code: exception.code,
+        statusCode: httpStatusOf(exception.reason),
+        code: publicCodeOf(exception.reason),
         message: exception.message,
         ...(exception.details.errors ? { errors: exception.details.errors } : {}),
       };
