@@ -3,3 +3,15 @@
  * families, for any Nest app. The public API grows here as the modules move in.
  */
 export type { AuthenticatedUser } from './core/types';
+export type { AccessAlgorithm, AccessVerificationKey, KeyMaterial } from './options/key-material';
+export {
+  normaliseSessionAuthOptions,
+  type ResolvedSessionAuthOptions,
+} from './options/normalise-options';
+export type {
+  Duration,
+  SessionAuthKeys,
+  SessionAuthOptions,
+  SessionLimitPolicy,
+} from './options/session-auth-options';
+export { SessionAuthOptionsError } from './options/session-auth-options-error';
