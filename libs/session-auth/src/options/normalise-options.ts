@@ -91,15 +91,17 @@ export function normaliseSessionAuthOptions(input: SessionAuthOptions): Resolved
     publicUrl:
       input.publicUrl === undefined ? issuerOrigin(issuer) : origin(input.publicUrl, 'publicUrl'),
     corsOrigins: corsOrigins(input.corsOrigins),
-    authRateLimit: rateLimit(input.authRateLimit ?? '30/1m'),
+    authRateLimit: rateLimit(input.authRateLimit === undefined ? '30/1m' : input.authRateLimit),
     loginMaxFailures: wholeNumber(input.loginMaxFailures, 'loginMaxFailures', 5, 1, 1_000),
     loginLockWindowMs: duration(input.loginLockWindow, 'loginLockWindow', '15m', SECOND, DAY),
     redisUrl: redisUrl(input.redisUrl),
-    redisKeyPrefix: keyPrefix(input.redisKeyPrefix ?? 'session-auth:'),
+    redisKeyPrefix: keyPrefix(
+      input.redisKeyPrefix === undefined ? 'session-auth:' : input.redisKeyPrefix,
+    ),
     maxSessionsPerUser: wholeNumber(input.maxSessionsPerUser, 'maxSessionsPerUser', 0, 0, 1_000),
     sessionLimitPolicy: oneOf(input.sessionLimitPolicy, 'sessionLimitPolicy', LIMIT_POLICIES),
     globalGuard: flag(input.globalGuard, 'globalGuard', true),
-    routePrefix: routePrefix(input.routePrefix ?? ''),
+    routePrefix: routePrefix(input.routePrefix === undefined ? '' : input.routePrefix),
     users: input.users,
   });
 }
@@ -136,7 +138,7 @@ function duration(
   minMs: number,
   maxMs: number,
 ): number {
-  const ms = durationMs(value ?? fallback);
+  const ms = durationMs(value === undefined ? fallback : value);
   if (ms === null || ms < minMs || ms > maxMs) {
     throw new SessionAuthOptionsError(
       option,
@@ -272,7 +274,11 @@ function keyPrefix(value: unknown): string {
 
 /** `''` or `/segment/…`, without a trailing slash, so that the routes join it with no doubled slash. */
 function routePrefix(value: unknown): string {
-  if (typeof value !== 'string' || !/^(\/[A-Za-z0-9._~-]+)*\/?$/.test(value)) {
+  if (
+    typeof value !== 'string' ||
+    !/^(\/[A-Za-z0-9._~-]+)*\/?$/.test(value) ||
+    value.split('/').some((segment) => segment === '.' || segment === '..')
+  ) {
     throw new SessionAuthOptionsError(
       'routePrefix',
       "'' or a path such as /api or /api/v1 (letters, digits and . _ ~ -)",
