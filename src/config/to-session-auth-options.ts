@@ -81,7 +81,8 @@ export function sessionAuthOptionsFromEnv(
   try {
     return normaliseSessionAuthOptions(options);
   } catch (error) {
-    if (!(error instanceof SessionAuthOptionsError) || !(error.option in VARIABLES)) throw error;
+    if (!(error instanceof SessionAuthOptionsError) || !Object.hasOwn(VARIABLES, error.option))
+      throw error;
     const variable = VARIABLES[error.option];
     const value = NUMBERS.has(error.option) ? read(variable) : error.value;
     throw new ConfigError(variable, error.accepts, value);
