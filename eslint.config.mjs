@@ -35,8 +35,9 @@ export default tseslint.config(
       ],
     },
   },
-  // The library's layers, bottom to top: core, domain, http. A layer imports only those below it;
-  // nothing in the library imports the service, and only http may know a Nest platform.
+  // The library's layers, bottom to top: core, domain, http, options (the module's wiring). A layer
+  // imports only those below it; nothing in the library imports the service, and only http and the
+  // wiring may know a Nest platform.
   ...libraryLayers(),
 );
 
@@ -76,7 +77,7 @@ function libraryLayers() {
       files: ['libs/session-auth/src/core/**/*.ts'],
       rules: rule(
         'core is the bottom layer: it imports no other layer and no platform.',
-        ['**/domain/**', '**/http/**'],
+        ['**/domain/**', '**/http/**', '**/options/**'],
         platforms,
       ),
     },
@@ -84,8 +85,22 @@ function libraryLayers() {
       files: ['libs/session-auth/src/domain/**/*.ts'],
       rules: rule(
         'The session domain knows no HTTP: it imports only core.',
-        ['**/http/**'],
+        ['**/http/**', '**/options/**'],
         platforms,
+      ),
+    },
+    {
+      files: ['libs/session-auth/src/http/**/*.ts'],
+      rules: rule(
+        'http receives resolved options from the module; it never imports the options layer.',
+        ['**/options/**'],
+      ),
+    },
+    {
+      files: ['libs/session-auth/src/options/**/*.ts'],
+      rules: rule(
+        'The options layer sits under the module alone: it never imports the service.',
+        [],
       ),
     },
   ];

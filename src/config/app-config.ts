@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
+import type { KeyMaterial, ResolvedSessionAuthOptions } from '@session-service/nestjs';
 import { ConfigError } from './config-error';
-import { formatDuration, parseDuration } from '@session-service/nestjs/internal';
-import { KeyMaterial, loadKeyMaterial } from './keys';
+import { sessionAuthOptionsFromEnv } from './to-session-auth-options';
 import { parseTrustProxy, TrustProxy } from './trust-proxy';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -42,13 +42,11 @@ export class AppConfig {
   loginLockWindowMs!: number;
   authRateLimit!: { limit: number; ttlMs: number };
   docsEnabled!: boolean;
+  /** The session settings above as the library resolved them, for `SessionAuthModule`. */
+  sessionAuth!: ResolvedSessionAuthOptions;
 }
 
 type Env = Record<string, string | undefined>;
-
-const DURATION_FORMS = 'a duration such as 900, 90s, 15m, 12h or 7d';
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 
 /** Reads and validates the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env): AppConfig {
@@ -60,16 +58,19 @@ export function loadConfig(env: Env): AppConfig {
   const nodeEnv = oneOf(read, 'NODE_ENV', ['development', 'production', 'test'], 'development');
   const production = nodeEnv === 'production';
   const port = integer(read, 'PORT', 3000, 0, 65_535);
-  const publicUrl = origin(read('PUBLIC_URL') ?? `http://localhost:${port}`, 'PUBLIC_URL');
   const dataDir = resolvePath(read('DATA_DIR') ?? './.data');
+  const sessionAuth = sessionAuthOptionsFromEnv(read, {
+    production,
+    dataDir,
+    publicUrl: read('PUBLIC_URL') ?? `http://localhost:${port}`,
+  });
 
-  const accessTokenTtlMs = duration(read, 'ACCESS_TOKEN_TTL', '15m', 1_000, HOUR);
   const config = Object.assign(new AppConfig(), {
     nodeEnv,
     host: read('HOST') ?? '0.0.0.0',
     port,
     webConcurrency: integer(read, 'WEB_CONCURRENCY', 1, 1, 64),
-    publicUrl,
+    publicUrl: sessionAuth.publicUrl,
     logLevel: oneOf(
       read,
       'LOG_LEVEL',
@@ -79,33 +80,27 @@ export function loadConfig(env: Env): AppConfig {
     dataDir,
     databaseUrl: url(read, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     migrationsRun: boolean(read, 'MIGRATIONS_RUN', true),
-    redisUrl: url(read, 'REDIS_URL', ['redis:', 'rediss:']),
-    redisKeyPrefix: keyPrefix(read('REDIS_KEY_PREFIX') ?? 'session-service:'),
-    accessTokenTtlMs,
-    refreshTokenTtlMs: duration(read, 'REFRESH_TOKEN_TTL', '7d', 1_000, 365 * DAY),
-    sessionMaxAgeMs: duration(read, 'SESSION_MAX_AGE', '30d', 1_000, 365 * DAY),
-    refreshReuseGraceMs: duration(read, 'REFRESH_REUSE_GRACE', '10s', 0, 60_000),
-    revocationPropagationMs: duration(read, 'REVOCATION_PROPAGATION', '1s', 1_000, 60_000),
-    clockToleranceMs: duration(read, 'CLOCK_TOLERANCE', '0s', 0, 300_000),
-    jwtIssuer: read('JWT_ISSUER') ?? publicUrl,
-    jwtAudience: read('JWT_AUDIENCE') ?? 'session-service',
-    keys: loadKeyMaterial({
-      production,
-      dataDir,
-      privateKeyPem: read('JWT_PRIVATE_KEY'),
-      publicKeysPem: read('JWT_PUBLIC_KEYS'),
-      refreshSecret: read('REFRESH_TOKEN_SECRET'),
-    }),
-    corsOrigins: (read('CORS_ORIGINS') ?? '')
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter(Boolean)
-      .map((entry) => origin(entry, 'CORS_ORIGINS')),
+    redisUrl: sessionAuth.redisUrl,
+    redisKeyPrefix: sessionAuth.redisKeyPrefix,
+    accessTokenTtlMs: sessionAuth.accessTokenTtlMs,
+    refreshTokenTtlMs: sessionAuth.refreshTokenTtlMs,
+    sessionMaxAgeMs: sessionAuth.sessionMaxAgeMs,
+    refreshReuseGraceMs: sessionAuth.refreshReuseGraceMs,
+    revocationPropagationMs: sessionAuth.revocationPropagationMs,
+    clockToleranceMs: sessionAuth.clockToleranceMs,
+    jwtIssuer: sessionAuth.issuer,
+    jwtAudience: sessionAuth.audience,
+    keys: sessionAuth.keys,
+    corsOrigins: [...sessionAuth.corsOrigins],
     trustProxy: parseTrustProxy(read('TRUST_PROXY')),
-    loginMaxFailures: integer(read, 'LOGIN_MAX_FAILURES', 5, 1, 1_000),
-    loginLockWindowMs: duration(read, 'LOGIN_LOCK_WINDOW', '15m', 1_000, DAY),
-    authRateLimit: rate(read('AUTH_RATE_LIMIT') ?? '30/1m'),
+    loginMaxFailures: sessionAuth.loginMaxFailures,
+    loginLockWindowMs: sessionAuth.loginLockWindowMs,
+    authRateLimit: {
+      limit: sessionAuth.authRateLimit.limit,
+      ttlMs: sessionAuth.authRateLimit.windowMs,
+    },
     docsEnabled: boolean(read, 'DOCS_ENABLED', !production),
+    sessionAuth,
   });
   return config;
 }
@@ -139,25 +134,6 @@ function boolean(read: Read, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, 'true or false', value);
 }
 
-function duration(
-  read: Read,
-  name: string,
-  fallback: string,
-  minMs: number,
-  maxMs: number,
-): number {
-  const value = read(name) ?? fallback;
-  const ms = parseDuration(value);
-  if (ms === null || ms < minMs || ms > maxMs) {
-    throw new ConfigError(
-      name,
-      `${DURATION_FORMS}, from ${formatDuration(minMs)} to ${formatDuration(maxMs)}`,
-      value,
-    );
-  }
-  return ms;
-}
-
 function url(read: Read, name: string, protocols: string[]): string | null {
   const value = read(name);
   if (value === undefined) return null;
@@ -170,44 +146,6 @@ function url(read: Read, name: string, protocols: string[]): string | null {
   if (!parsed || !protocols.includes(parsed.protocol)) {
     // The URL may hold a password: name the variable, never echo it.
     throw new ConfigError(name, `a URL starting with ${protocols.join('// or ')}//`, '(hidden)');
-  }
-  return value;
-}
-
-function origin(value: string, name: string): string {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(value);
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin === 'null') {
-    throw new ConfigError(name, 'an http(s) origin such as https://app.example.com', value);
-  }
-  return parsed.origin;
-}
-
-function rate(value: string): { limit: number; ttlMs: number } {
-  const match = /^(\d{1,6})\/(.+)$/.exec(value);
-  const limit = match ? Number(match[1]) : 0;
-  const ttlMs = match ? parseDuration(match[2]) : null;
-  if (!match || limit < 1 || ttlMs === null || ttlMs < 1_000 || ttlMs > DAY) {
-    throw new ConfigError(
-      'AUTH_RATE_LIMIT',
-      'requests per window, such as 30/1m (1 or more, over 1s to 1d)',
-      value,
-    );
-  }
-  return { limit, ttlMs };
-}
-
-function keyPrefix(value: string): string {
-  if (!/^[A-Za-z0-9:_.{}-]{1,64}$/.test(value)) {
-    throw new ConfigError(
-      'REDIS_KEY_PREFIX',
-      'up to 64 letters, digits and : _ . - { }, such as session-service:',
-      value,
-    );
   }
   return value;
 }

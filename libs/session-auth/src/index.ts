@@ -11,3 +11,15 @@ export {
   type ErrorReason,
   type FieldError,
 } from './core/errors';
+export type { AccessAlgorithm, AccessVerificationKey, KeyMaterial } from './options/key-material';
+export {
+  normaliseSessionAuthOptions,
+  type ResolvedSessionAuthOptions,
+} from './options/normalise-options';
+export type {
+  Duration,
+  SessionAuthKeys,
+  SessionAuthOptions,
+  SessionLimitPolicy,
+} from './options/session-auth-options';
+export { SessionAuthOptionsError } from './options/session-auth-options-error';
