@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { me, registerUser, sleep } from './factories/users';
-import { TcpProxy } from './support/tcp-proxy';
-import { createTestApp, TestApp } from './support/test-app';
+import type { TcpProxy } from './support/tcp-proxy';
+import { createTwoInstances, TwoInstances } from './support/app-behind-proxy';
+import type { TestApp } from './support/test-app';
 
 /**
  * Two instances on one database. Instance B reaches PostgreSQL through a proxy that the test can
@@ -12,20 +13,13 @@ describe('revocation across instances', () => {
   let a: TestApp;
   let b: TestApp;
   let proxy: TcpProxy;
+  let instances: TwoInstances;
 
   beforeAll(async () => {
-    a = await createTestApp({ env: { REVOCATION_PROPAGATION: '1s' } });
-    proxy = await TcpProxy.forUrl(a.databaseUrl);
-    b = await createTestApp({
-      databaseUrl: proxy.rewrite(a.databaseUrl),
-      env: { REVOCATION_PROPAGATION: '1s' },
-    });
+    instances = await createTwoInstances({ REVOCATION_PROPAGATION: '1s' });
+    ({ a, b, proxy } = instances);
   });
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-    await proxy?.close();
-  });
+  afterAll(() => instances?.close());
 
   it('B answers access-token checks with no database at all', async () => {
     const { tokens } = await registerUser(a.url);

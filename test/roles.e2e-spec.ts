@@ -2,8 +2,9 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import request from 'supertest';
 import { me, refresh, registerUser, sleep, TokenResponse } from './factories/users';
-import { TcpProxy } from './support/tcp-proxy';
-import { createTestApp, TEST_DATA_DIR, TestApp } from './support/test-app';
+import type { TcpProxy } from './support/tcp-proxy';
+import { createTwoInstances, TwoInstances } from './support/app-behind-proxy';
+import { TEST_DATA_DIR, TestApp } from './support/test-app';
 
 const CLI = resolve(process.cwd(), 'dist/users/user-role.cli.js');
 
@@ -16,20 +17,13 @@ describe('role changes', () => {
   let a: TestApp;
   let b: TestApp;
   let proxy: TcpProxy;
+  let instances: TwoInstances;
 
   beforeAll(async () => {
-    a = await createTestApp({ env: { REVOCATION_PROPAGATION: '1s' } });
-    proxy = await TcpProxy.forUrl(a.databaseUrl);
-    b = await createTestApp({
-      databaseUrl: proxy.rewrite(a.databaseUrl),
-      env: { REVOCATION_PROPAGATION: '1s' },
-    });
+    instances = await createTwoInstances({ REVOCATION_PROPAGATION: '1s' });
+    ({ a, b, proxy } = instances);
   });
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-    await proxy?.close();
-  });
+  afterAll(() => instances?.close());
 
   function userRole(email: string, role: string, remove = false): Promise<string> {
     const args = [CLI, email, role, ...(remove ? ['--remove'] : [])];

@@ -26,3 +26,32 @@ export async function createAppBehindProxy(
     },
   };
 }
+
+export interface TwoInstances {
+  /** Reaches PostgreSQL directly. */
+  a: TestApp;
+  /** Shares A's database, reached only through `proxy`. */
+  b: TestApp;
+  proxy: TcpProxy;
+  close(): Promise<void>;
+}
+
+/**
+ * Two instances of the service on one database, as a deployment runs them; B reaches PostgreSQL
+ * only through a proxy the test controls (cut, restore, strand).
+ */
+export async function createTwoInstances(env: Record<string, string> = {}): Promise<TwoInstances> {
+  const a = await createTestApp({ env });
+  const proxy = await TcpProxy.forUrl(a.databaseUrl);
+  const b = await createTestApp({ databaseUrl: proxy.rewrite(a.databaseUrl), env });
+  return {
+    a,
+    b,
+    proxy,
+    close: async () => {
+      await b.close();
+      await a.close();
+      await proxy.close();
+    },
+  };
+}
