@@ -77,6 +77,14 @@ function libraryLayers() {
       files: ['libs/session-auth/src/core/**/*.ts'],
       rules: rule(
         'core is the bottom layer: it imports no other layer and no platform.',
+        ['**/persistence/**', '**/domain/**', '**/http/**', '**/options/**'],
+        platforms,
+      ),
+    },
+    {
+      files: ['libs/session-auth/src/persistence/**/*.ts'],
+      rules: rule(
+        'persistence sits on core alone: it imports no domain, http or options, and no platform.',
         ['**/domain/**', '**/http/**', '**/options/**'],
         platforms,
       ),
@@ -84,7 +92,7 @@ function libraryLayers() {
     {
       files: ['libs/session-auth/src/domain/**/*.ts'],
       rules: rule(
-        'The session domain knows no HTTP: it imports only core.',
+        'The session domain knows no HTTP: it imports only persistence and core.',
         ['**/http/**', '**/options/**'],
         platforms,
       ),
@@ -92,8 +100,8 @@ function libraryLayers() {
     {
       files: ['libs/session-auth/src/http/**/*.ts'],
       rules: rule(
-        'http receives resolved options from the module; it never imports the options layer.',
-        ['**/options/**'],
+        'http receives resolved options from the module and reaches the tables through the domain: it imports neither options nor persistence.',
+        ['**/options/**', '**/persistence/**'],
       ),
     },
     {

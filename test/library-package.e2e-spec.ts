@@ -31,6 +31,7 @@ describe('the library package (@session-service/nestjs)', () => {
     );
   });
 
+  // The package's peers (Nest, TypeORM, pg) come with it: npm installs them, from its cache here.
   it('installs into a fresh project with npm alone and resolves only its entry points', () => {
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
     execFileSync(npm, ['install', '--no-audit', '--no-fund', tarball], { cwd: app, stdio: 'pipe' });
@@ -44,6 +45,8 @@ describe('the library package (@session-service/nestjs)', () => {
         version: require('@session-service/nestjs/package.json').version,
         exports: typeof library,
         fifteenMinutes: parseDuration('15m'),
+        entities: library.SESSION_AUTH_ENTITIES.map((entity) => entity.name),
+        migrations: library.SESSION_AUTH_MIGRATIONS.map((migration) => migration.name),
         hidden,
         location: require.resolve('@session-service/nestjs'),
       }));`;
@@ -54,6 +57,13 @@ describe('the library package (@session-service/nestjs)', () => {
       version: '0.1.0',
       exports: 'object',
       fifteenMinutes: 900_000,
+      // What a host passes to its DataSource; deployed databases have these migration names recorded.
+      entities: ['User', 'SecurityEvent', 'Session', 'RefreshToken', 'LoginFailure'],
+      migrations: [
+        'InitialSchema1764086400000',
+        'RolesChangedAt1765000000000',
+        'LoginFailures1796536800000',
+      ],
       hidden: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
       location: join(app, 'node_modules/@session-service/nestjs/dist/index.js'),
     });

@@ -5,7 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { READ_FOR_ROTATION, ROTATE_IF_CURRENT } from '../../src/sessions/sessions.repository';
+import { READ_FOR_ROTATION, ROTATE_IF_CURRENT } from '@session-service/nestjs/internal';
 
 export const ROTATION_STATEMENTS = [
   'SELECT the session, its user, the token and its successor (no lock, no transaction)',

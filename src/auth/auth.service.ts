@@ -3,7 +3,6 @@ import { SessionAuthError } from '@session-service/nestjs';
 import { ClientInfo } from '../common/client-info';
 import { LoginLockout, PasswordAttempt } from '../limits/login-lockout.service';
 import { SessionsService, SessionUser } from '../sessions/sessions.service';
-import { SecurityEventType } from '../users/security-event.entity';
 import { UsersService } from '../users/users.service';
 import { LoginDto, RegisterDto } from './dto/credentials.dto';
 import { TokenService } from './tokens/token.service';
@@ -11,6 +10,7 @@ import {
   AuthenticatedUser,
   PresentedRefreshToken,
   RefreshClaims,
+  SecurityEventType,
 } from '@session-service/nestjs/internal';
 
 /** Everything a sign-in, a refresh or a replay hands back to the client. */
@@ -114,8 +114,8 @@ export class AuthService {
       throw error;
     }
     await this.lockout.succeeded(attempt);
-    await this.sessions.revokeOthersOnPasswordChange(userId, sessionId, client, (manager) =>
-      this.users.commitPasswordChange(userId, change, manager),
+    await this.sessions.revokeOthersOnPasswordChange(userId, sessionId, client, (sql) =>
+      this.users.commitPasswordChange(userId, change, sql),
     );
   }
 

@@ -1,20 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
-import { LoginFailure } from '../limits/login-failure.entity';
-import { RefreshToken } from '../sessions/refresh-token.entity';
-import { Session } from '../sessions/session.entity';
-import { SecurityEvent } from '../users/security-event.entity';
-import { User } from '../users/user.entity';
+import { SESSION_AUTH_ENTITIES, SESSION_AUTH_MIGRATIONS } from '@session-service/nestjs';
 import { TypeOrmLogger } from './typeorm-logger';
-import { InitialSchema1764086400000 } from './migrations/1764086400000-initial-schema';
-import { RolesChangedAt1765000000000 } from './migrations/1765000000000-roles-changed-at';
-import { LoginFailures1796536800000 } from './migrations/1796536800000-login-failures';
-
-export const ENTITIES = [User, SecurityEvent, Session, RefreshToken, LoginFailure];
-export const MIGRATIONS = [
-  InitialSchema1764086400000,
-  RolesChangedAt1765000000000,
-  LoginFailures1796536800000,
-];
 
 /**
  * How long the service waits for any one answer from PostgreSQL. Without it, a query sent on a
@@ -33,8 +19,8 @@ export function dataSourceOptions(
   return {
     type: 'postgres',
     url,
-    entities: ENTITIES,
-    migrations: MIGRATIONS,
+    entities: SESSION_AUTH_ENTITIES,
+    migrations: SESSION_AUTH_MIGRATIONS,
     migrationsRun,
     migrationsTransactionMode: 'each',
     synchronize: false,

@@ -3,7 +3,7 @@ import { getOptionsToken, getStorageToken, ThrottlerModuleOptions } from '@nestj
 import { AppConfig } from '../config/app-config';
 import { CounterStore } from './counter-store';
 import { CounterThrottlerStorage } from './counter-throttler.storage';
-import { LoginFailuresRepository } from './login-failures.repository';
+import { LoginFailuresRepository } from '@session-service/nestjs/internal';
 import { LoginLockout } from './login-lockout.service';
 import { MemoryCounterStore } from './memory-counter-store';
 import { RedisCounterStore } from './redis-counter-store';

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import { SessionAuthError } from '@session-service/nestjs';
 import { AppConfig } from '../config/app-config';
-import { issueDeviceCookie } from '@session-service/nestjs/internal';
-import { FailureCount, LoginFailuresRepository } from './login-failures.repository';
+import {
+  FailureCount,
+  issueDeviceCookie,
+  LoginFailuresRepository,
+} from '@session-service/nestjs/internal';
 import { LoginLockout, UNTRUSTED_CLIENT_FAILURES_FACTOR } from './login-lockout.service';
 
 /** The table's statements, in memory: what LoginLockout asks of them, and the keys it uses. */

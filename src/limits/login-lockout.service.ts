@@ -4,8 +4,12 @@ import { normalizeIp } from '@nestjs/throttler/dist/ip';
 import { createHmac } from 'node:crypto';
 import { SessionAuthError } from '@session-service/nestjs';
 import { AppConfig } from '../config/app-config';
-import { deviceIdOf, issueDeviceCookie } from '@session-service/nestjs/internal';
-import { FailureCount, LoginFailuresRepository } from './login-failures.repository';
+import {
+  deviceIdOf,
+  FailureCount,
+  issueDeviceCookie,
+  LoginFailuresRepository,
+} from '@session-service/nestjs/internal';
 
 /**
  * Against guesses spread over many addresses: clients without a device cookie for an account also

@@ -11,7 +11,7 @@ import { Client, ClientInfo } from '../common/client-info';
 import { SessionAuthError } from '@session-service/nestjs';
 import { ErrorResponseDto } from '../common/errors/error-response.dto';
 import { isUuid } from '../common/validators';
-import { UsersRepository } from '../users/users.repository';
+import { UsersRepository } from '@session-service/nestjs/internal';
 import { SessionDto } from './dto/session.dto';
 import { SessionsService } from './sessions.service';
 

@@ -1,8 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
-import { LoginFailuresRepository } from '../limits/login-failures.repository';
-import { SecurityEventsRepository } from '../users/security-events.repository';
-import { SessionsRepository } from './sessions.repository';
+import {
+  LoginFailuresRepository,
+  SecurityEventsRepository,
+  SessionsRepository,
+} from '@session-service/nestjs/internal';
 
 const DAY = 86_400_000;
 export const ENDED_SESSION_RETENTION_MS = 30 * DAY;

@@ -1,6 +1,6 @@
 import { AppConfig } from '../config/app-config';
-import { ROLES_CHANNEL } from '../users/users.repository';
-import { REVOCATION_CHANNEL, RevokedSessions } from './revoked-sessions.service';
+import { REVOCATION_CHANNEL, ROLES_CHANNEL } from '@session-service/nestjs/internal';
+import { RevokedSessions } from './revoked-sessions.service';
 
 const config = {
   accessTokenTtlMs: 900_000,

@@ -1,9 +1,13 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Client, Notification } from 'pg';
 import { AppConfig } from '../config/app-config';
-import { ROLE_CHANGE_JSON, RoleChange, ROLES_CHANNEL } from '../users/users.repository';
+import {
+  REVOCATION_CHANNEL,
+  ROLE_CHANGE_JSON,
+  RoleChange,
+  ROLES_CHANNEL,
+} from '@session-service/nestjs/internal';
 
-export const REVOCATION_CHANNEL = 'session_revoked';
 /** How far back each catch-up read looks past the previous one: commits lag behind now(). */
 const CATCH_UP_OVERLAP_MS = 5_000;
 /**

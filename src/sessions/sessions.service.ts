@@ -1,22 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import { EntityManager } from 'typeorm';
 import { SessionAuthError } from '@session-service/nestjs';
 import { ClientInfo } from '../common/client-info';
 import { isUuid } from '../common/validators';
 import { AppConfig } from '../config/app-config';
-import { SecurityEventsRepository } from '../users/security-events.repository';
-import { decideRotation } from '@session-service/nestjs/internal';
 import { RevokedSessions } from './revoked-sessions.service';
-import { RevocationReason, Session } from './session.entity';
 import {
+  decideRotation,
   NewRefreshToken,
   RevocationEvent,
+  RevocationReason,
   RevocationTarget,
   RotationRow,
+  SecurityEventsRepository,
+  SecurityEventType,
+  Session,
   SessionsRepository,
-} from './sessions.repository';
-import { SecurityEventType } from '../users/security-event.entity';
+  Sql,
+} from '@session-service/nestjs/internal';
 
 /** The claims of a refresh token to mint; the caller signs them (see TokenService). */
 export interface RefreshTokenClaims {
@@ -166,9 +167,9 @@ export class SessionsService {
     client: ClientInfo,
     mint: MintRefreshToken,
   ): Promise<RotationResult> {
-    const outcome = await this.repository.transaction(async (manager) => {
+    const outcome = await this.repository.transaction(async (sql) => {
       const row = await this.repository.lockForRotation(
-        manager,
+        sql,
         presented.sessionId,
         presented.tokenId,
       );
@@ -185,7 +186,7 @@ export class SessionsService {
             mint,
           );
           await this.repository.rotate(
-            manager,
+            sql,
             presented.tokenId,
             now,
             toRow(refresh, presented.tokenId),
@@ -211,7 +212,7 @@ export class SessionsService {
             { sessionId: presented.sessionId },
             'refresh_token_reused',
             { type: 'refresh_token_reused', perSession: true, ...client },
-            manager,
+            sql,
           );
           return { kind: 'reused' as const };
         }
@@ -271,9 +272,9 @@ export class SessionsService {
    * cannot slip between the decision and the revocation.
    */
   async revokeByRefreshToken(presented: PresentedRefresh, client: ClientInfo): Promise<void> {
-    const revoked = await this.repository.transaction(async (manager) => {
+    const revoked = await this.repository.transaction(async (sql) => {
       const row = await this.repository.lockForRotation(
-        manager,
+        sql,
         presented.sessionId,
         presented.tokenId,
       );
@@ -283,7 +284,7 @@ export class SessionsService {
         { sessionId: presented.sessionId, userId: presented.userId },
         reused ? 'refresh_token_reused' : 'logout',
         { type: reused ? 'refresh_token_reused' : 'session_revoked', perSession: true, ...client },
-        manager,
+        sql,
       );
     });
     if (revoked) this.revoked.add(revoked);
@@ -330,10 +331,10 @@ export class SessionsService {
     userId: string,
     sessionId: string,
     client: ClientInfo,
-    changePassword: (manager: EntityManager) => Promise<void>,
+    changePassword: (sql: Sql) => Promise<void>,
   ): Promise<string[]> {
-    const ids = await this.repository.transaction(async (manager) => {
-      await changePassword(manager);
+    const ids = await this.repository.transaction(async (sql) => {
+      await changePassword(sql);
       return this.repository.revoke(
         { userId, exceptSessionId: sessionId },
         'password_changed',
@@ -343,7 +344,7 @@ export class SessionsService {
           ...client,
           actor: { userId, sessionId },
         },
-        manager,
+        sql,
       );
     });
     this.revoked.add(ids);

@@ -1,9 +1,7 @@
 import { jest } from '@jest/globals';
 import * as argon2 from 'argon2';
 import { PasswordHasher } from './password-hasher';
-import { SecurityEventsRepository } from './security-events.repository';
-import { User } from './user.entity';
-import { UsersRepository } from './users.repository';
+import { SecurityEventsRepository, User, UsersRepository } from '@session-service/nestjs/internal';
 import { UsersService } from './users.service';
 
 const PASSWORD = 'Correct-Horse-Battery-9';

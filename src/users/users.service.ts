@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { SessionAuthError } from '@session-service/nestjs';
 import { ClientInfo } from '../common/client-info';
 import { PasswordHasher } from './password-hasher';
 import { EMAIL_PASSWORD_MESSAGE, isTheEmail } from './password-policy';
-import { SecurityEventsRepository } from './security-events.repository';
-import { SecurityEvent } from './security-event.entity';
-import { User } from './user.entity';
-import { UsersRepository } from './users.repository';
+import {
+  SecurityEvent,
+  SecurityEventsRepository,
+  Sql,
+  User,
+  UsersRepository,
+} from '@session-service/nestjs/internal';
 
 @Injectable()
 export class UsersService {
@@ -81,13 +83,13 @@ export class UsersService {
   async commitPasswordChange(
     userId: string,
     change: { verifiedHash: string; newHash: string },
-    manager: EntityManager,
+    sql: Sql,
   ): Promise<void> {
     const replaced = await this.users.replacePasswordHash(
       userId,
       change.verifiedHash,
       change.newHash,
-      manager,
+      sql,
     );
     // Another change committed since the verification: the password proved is no longer current.
     if (!replaced) {

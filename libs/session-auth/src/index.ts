@@ -11,6 +11,7 @@ export {
   type ErrorReason,
   type FieldError,
 } from './core/errors';
+export { SESSION_AUTH_ENTITIES, SESSION_AUTH_MIGRATIONS } from './persistence/schema';
 export type { AccessAlgorithm, AccessVerificationKey, KeyMaterial } from './options/key-material';
 export {
   normaliseSessionAuthOptions,

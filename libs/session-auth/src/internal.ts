@@ -12,3 +12,39 @@ export * from './domain/tokens/jws';
 export { VerifiedTokenCache } from './domain/tokens/verified-token-cache';
 export { clientAddress, type PlatformRequest } from './http/client-address';
 export { httpStatusOf, publicCodeOf } from './http/errors/error-status';
+export { LoginFailure } from './persistence/entities/login-failure.entity';
+export { RefreshToken } from './persistence/entities/refresh-token.entity';
+export {
+  SECURITY_EVENT_TYPES,
+  SecurityEvent,
+  type SecurityEventType,
+} from './persistence/entities/security-event.entity';
+export { type RevocationReason, Session } from './persistence/entities/session.entity';
+export { User } from './persistence/entities/user.entity';
+export {
+  type FailureCount,
+  LoginFailuresRepository,
+} from './persistence/login-failures.repository';
+export { PgPool, type Sql } from './persistence/pg-pool';
+export {
+  type SecurityEventInput,
+  SecurityEventsRepository,
+} from './persistence/security-events.repository';
+export {
+  type NewRefreshToken,
+  type NewSession,
+  READ_FOR_ROTATION,
+  REVOCATION_CHANNEL,
+  type RevocationEvent,
+  type RevocationTarget,
+  ROTATE_IF_CURRENT,
+  type RotationRow,
+  type SessionEvent,
+  SessionsRepository,
+} from './persistence/sessions.repository';
+export {
+  ROLE_CHANGE_JSON,
+  type RoleChange,
+  ROLES_CHANNEL,
+  UsersRepository,
+} from './persistence/users.repository';

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Session } from '../session.entity';
+import type { Session } from '@session-service/nestjs/internal';
 
 export class SessionDto {
   @ApiProperty({ format: 'uuid' })

@@ -1,5 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { SECURITY_EVENT_TYPES, SecurityEvent, SecurityEventType } from '../security-event.entity';
+import {
+  SECURITY_EVENT_TYPES,
+  SecurityEvent,
+  SecurityEventType,
+} from '@session-service/nestjs/internal';
 
 export class SecurityEventDto {
   @ApiProperty({ enum: SECURITY_EVENT_TYPES })

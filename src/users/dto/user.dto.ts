@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { User } from '../user.entity';
+import type { User } from '@session-service/nestjs/internal';
 
 export class UserDto {
   @ApiProperty({ format: 'uuid' })

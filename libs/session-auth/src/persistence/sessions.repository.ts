@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
-import { DataSource, EntityManager, Repository } from 'typeorm';
-import { SecurityEventType } from '../users/security-event.entity';
-import { REVOCATION_CHANNEL } from './revoked-sessions.service';
-import { RevocationReason, Session } from './session.entity';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { SecurityEventType } from './entities/security-event.entity';
+import type { RevocationReason, Session } from './entities/session.entity';
+import { PgPool, Sql } from './pg-pool';
+import { RECORD_SECURITY_EVENT } from './security-events.repository';
+
+/** Where a revocation is announced to every instance (see RevokedSessions). */
+export const REVOCATION_CHANNEL = 'session_revoked';
 
 export interface NewRefreshToken {
   id: string;
@@ -97,15 +100,44 @@ export const ROTATE_IF_CURRENT = `WITH rotated AS (
  )
  SELECT count(*)::int AS rotated FROM rotated`;
 
+const SESSION_COLUMNS = `id, user_id AS "userId", created_at AS "createdAt",
+   last_used_at AS "lastUsedAt", expires_at AS "expiresAt",
+   absolute_expires_at AS "absoluteExpiresAt", revoked_at AS "revokedAt",
+   revoked_reason AS "revokedReason", current_token_id AS "currentTokenId",
+   user_agent AS "userAgent", ip`;
+
+/** Parameters: user id, now. Newest first. */
+const LIST_LIVE = `SELECT ${SESSION_COLUMNS} FROM sessions
+  WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND absolute_expires_at > $2
+  ORDER BY created_at DESC, id DESC`;
+
+const FIND_OWNED = `SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1 AND user_id = $2`;
+
+/** Parameter: the cutoff. Their refresh tokens go by cascade. */
+const DELETE_ENDED_BEFORE = `WITH deleted AS (
+   DELETE FROM sessions WHERE revoked_at < $1 OR expires_at < $1 OR absolute_expires_at < $1
+   RETURNING 1
+ )
+ SELECT count(*)::int AS deleted FROM deleted`;
+
+/**
+ * The sessions, their refresh tokens, and the security events a session change records with it:
+ * SQL on the DataSource's pg pool, one statement per method.
+ */
 @Injectable()
 export class SessionsRepository {
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectRepository(Session) private readonly sessions: Repository<Session>,
-  ) {}
+  private readonly sql: PgPool;
 
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction('READ COMMITTED', work);
+  constructor(@InjectDataSource() dataSource: DataSource) {
+    this.sql = new PgPool(dataSource);
+  }
+
+  /**
+   * A READ COMMITTED transaction for the statements that take `sql` (a lock, then the decision's
+   * writes; or a password change and the revocation it causes).
+   */
+  transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    return this.sql.transaction(work);
   }
 
   /**
@@ -139,11 +171,11 @@ export class SessionsRepository {
     if (event) {
       params.push(event.type, event.userAgent);
       recorded = `, recorded AS (
-         INSERT INTO security_events (user_id, type, session_id, ip, user_agent)
+         ${RECORD_SECURITY_EVENT}
          SELECT user_id, $12::text, id, $8::text, $13::text FROM new_session
        )`;
     }
-    const rows: unknown[] = await this.dataSource.query(
+    const rows = await this.sql.query(
       `WITH owner AS (
          SELECT id FROM users WHERE id = $2 AND password_hash = $11 FOR SHARE
        ), new_session AS (
@@ -169,13 +201,9 @@ export class SessionsRepository {
    * held the lock; a parallel refresh would see the new live token beside its own token still
    * unused, and refuse it. A statement after the lock sees every committed row.
    */
-  async lockForRotation(
-    manager: EntityManager,
-    sessionId: string,
-    tokenId: string,
-  ): Promise<RotationRow | null> {
-    await manager.query('SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE', [sessionId]);
-    const rows: RotationRow[] = await manager.query(READ_FOR_ROTATION, [sessionId, tokenId]);
+  async lockForRotation(sql: Sql, sessionId: string, tokenId: string): Promise<RotationRow | null> {
+    await sql.query('SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE', [sessionId]);
+    const rows = await sql.query<RotationRow>(READ_FOR_ROTATION, [sessionId, tokenId]);
     return rows[0] ?? null;
   }
 
@@ -184,18 +212,18 @@ export class SessionsRepository {
    * confirmed by `rotateIfCurrent` (see SessionsService.rotate).
    */
   async readForRotation(sessionId: string, tokenId: string): Promise<RotationRow | null> {
-    const { rows } = await this.pool().query<RotationRow>(READ_FOR_ROTATION, [sessionId, tokenId]);
+    const rows = await this.sql.query<RotationRow>(READ_FOR_ROTATION, [sessionId, tokenId]);
     return rows[0] ?? null;
   }
 
   /** Marks the presented token used, stores its successor and makes it the live one. */
   async rotate(
-    manager: EntityManager,
+    sql: Sql,
     usedTokenId: string,
     usedAt: Date,
     successor: NewRefreshToken,
   ): Promise<void> {
-    await manager.query(
+    await sql.query(
       `WITH used AS (
          UPDATE refresh_tokens SET used_at = $3, successor_id = $4 WHERE id = $2
        ), successor AS (
@@ -221,20 +249,11 @@ export class SessionsRepository {
     usedAt: Date,
     successor: NewRefreshToken,
   ): Promise<boolean> {
-    const { rows } = await this.pool().query<{ rotated: number }>(
+    const rows = await this.sql.query<{ rotated: number }>(
       ROTATE_IF_CURRENT,
       rotationParams(usedTokenId, usedAt, successor),
     );
     return rows[0]?.rotated === 1;
-  }
-
-  /**
-   * TypeORM's own pg pool (same connections, limits and query timeout), for the two statements of
-   * every refresh: `DataSource.query` wraps each call in a query runner, which cost 6 to 19 µs of
-   * CPU per statement here; neither statement needs a transaction or an entity.
-   */
-  private pool(): Pool {
-    return (this.dataSource.driver as unknown as { master: Pool }).master;
   }
 
   /**
@@ -246,7 +265,7 @@ export class SessionsRepository {
     target: RevocationTarget,
     reason: RevocationReason,
     event: RevocationEvent,
-    manager?: EntityManager,
+    sql: Sql = this.sql,
   ): Promise<string[]> {
     const conditions = ['revoked_at IS NULL'];
     const params: unknown[] = [reason, event.type, event.ip, event.userAgent];
@@ -268,13 +287,13 @@ export class SessionsRepository {
       params.push(event.actor.userId, event.actor.sessionId);
       events = `VALUES ($${params.length - 1}::uuid, $2, $${params.length}::uuid, $3, $4)`;
     }
-    const rows: { id: string }[] = await (manager ?? this.dataSource.manager).query(
+    const rows = await sql.query<{ id: string }>(
       `WITH revoked AS (
          UPDATE sessions SET revoked_at = now(), revoked_reason = $1
           WHERE ${conditions.join(' AND ')}
          RETURNING id, user_id
        ), recorded AS (
-         INSERT INTO security_events (user_id, type, session_id, ip, user_agent) ${events}
+         ${RECORD_SECURITY_EVENT} ${events}
        )
        SELECT id, pg_notify('${REVOCATION_CHANNEL}', id::text) FROM revoked`,
       params,
@@ -284,31 +303,18 @@ export class SessionsRepository {
 
   /** The user's sessions that can still be refreshed, newest first. */
   listLive(userId: string, now = new Date()): Promise<Session[]> {
-    return this.sessions
-      .createQueryBuilder('s')
-      .where('s.user_id = :userId', { userId })
-      .andWhere('s.revoked_at IS NULL')
-      .andWhere('s.expires_at > :now', { now })
-      .andWhere('s.absolute_expires_at > :now', { now })
-      .orderBy('s.created_at', 'DESC')
-      .addOrderBy('s.id', 'DESC')
-      .getMany();
+    return this.sql.query<Session>(LIST_LIVE, [userId, now]);
   }
 
-  findOwned(sessionId: string, userId: string): Promise<Session | null> {
-    return this.sessions.findOneBy({ id: sessionId, userId });
+  async findOwned(sessionId: string, userId: string): Promise<Session | null> {
+    const rows = await this.sql.query<Session>(FIND_OWNED, [sessionId, userId]);
+    return rows[0] ?? null;
   }
 
   /** Housekeeping: sessions (and by cascade their tokens) that ended before the cutoff. */
   async deleteEndedBefore(cutoff: Date): Promise<number> {
-    const result = await this.sessions
-      .createQueryBuilder()
-      .delete()
-      .where('revoked_at < :cutoff OR expires_at < :cutoff OR absolute_expires_at < :cutoff', {
-        cutoff,
-      })
-      .execute();
-    return result.affected ?? 0;
+    const [{ deleted }] = await this.sql.query<{ deleted: number }>(DELETE_ENDED_BEFORE, [cutoff]);
+    return deleted;
   }
 }
 

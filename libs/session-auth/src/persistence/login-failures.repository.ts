@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import { PgPool } from './pg-pool';
 
 /** A counter: its failures, and the ms left in its window (0 or less: the window has closed). */
 export interface FailureCount {
@@ -11,6 +12,8 @@ export interface FailureCount {
 
 const COUNTER_COLUMNS = `key, count,
    ceil(extract(epoch FROM window_ends_at - now()) * 1000)::float8 AS reset_in_ms`;
+
+const READ = `SELECT ${COUNTER_COLUMNS} FROM login_failures WHERE key = ANY($1::bytea[])`;
 
 /**
  * Parameters: keys (sorted, so that parallel statements lock rows in one order), window in ms.
@@ -43,38 +46,39 @@ interface CounterRow {
   reset_in_ms: number;
 }
 
-/** The login-lockout counters (table login_failures), one statement per method. */
+const DELETE_ONE = `DELETE FROM login_failures WHERE key = $1`;
+
+/** The login-lockout counters (table login_failures): SQL on the DataSource's pg pool. */
 @Injectable()
 export class LoginFailuresRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly sql: PgPool;
+
+  constructor(@InjectDataSource() dataSource: DataSource) {
+    this.sql = new PgPool(dataSource);
+  }
 
   /** The counters among `keys` that have a row, closed windows included. */
   async read(keys: Buffer[]): Promise<FailureCount[]> {
-    const rows = (await this.dataSource.query(
-      `SELECT ${COUNTER_COLUMNS} FROM login_failures WHERE key = ANY($1::bytea[])`,
-      [keys],
-    )) as CounterRow[];
+    const rows = await this.sql.query<CounterRow>(READ, [keys]);
     return rows.map(toCount);
   }
 
   /** Adds one failure to each key and returns the counts after it. */
   async count(keys: Buffer[], windowMs: number): Promise<FailureCount[]> {
     const sorted = [...keys].sort(Buffer.compare);
-    const rows = (await this.dataSource.query(COUNT_FAILURE, [sorted, windowMs])) as CounterRow[];
+    const rows = await this.sql.query<CounterRow>(COUNT_FAILURE, [sorted, windowMs]);
     return rows.map(toCount);
   }
 
   async delete(key: Buffer): Promise<void> {
-    await this.dataSource.query(`DELETE FROM login_failures WHERE key = $1`, [key]);
+    await this.sql.query(DELETE_ONE, [key]);
   }
 
   /** Deletes counters whose window has closed, `batchSize` rows per statement; how many went. */
   async deleteExpired(batchSize: number): Promise<number> {
     let total = 0;
     for (;;) {
-      const [{ deleted }] = (await this.dataSource.query(DELETE_EXPIRED, [batchSize])) as {
-        deleted: number;
-      }[];
+      const [{ deleted }] = await this.sql.query<{ deleted: number }>(DELETE_EXPIRED, [batchSize]);
       total += deleted;
       if (deleted < batchSize) return total;
     }
