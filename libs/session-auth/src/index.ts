@@ -11,15 +11,13 @@ export {
   type ErrorReason,
   type FieldError,
 } from './core/errors';
-export type { AccessAlgorithm, AccessVerificationKey, KeyMaterial } from './options/key-material';
 export {
-  normaliseSessionAuthOptions,
-  type ResolvedSessionAuthOptions,
-} from './options/normalise-options';
-export type {
-  Duration,
-  SessionAuthKeys,
-  SessionAuthOptions,
-  SessionLimitPolicy,
-} from './options/session-auth-options';
+  ResolvedSessionAuthOptions,
+  type AccessAlgorithm,
+  type AccessVerificationKey,
+  type KeyMaterial,
+  type SessionLimitPolicy,
+} from './core/resolved-options';
+export { normaliseSessionAuthOptions } from './options/normalise-options';
+export type { Duration, SessionAuthKeys, SessionAuthOptions } from './options/session-auth-options';
 export { SessionAuthOptionsError } from './options/session-auth-options-error';
