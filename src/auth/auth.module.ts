@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
+import { TokenService } from '@session-service/nestjs/internal';
 import { LimitsModule } from '../limits/limits.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
@@ -14,7 +15,6 @@ import { RolesGuard } from './guards/roles.guard';
 import { JwksController } from './jwks.controller';
 import { AccessTokenStrategy } from './strategies/access-token.strategy';
 import { RefreshTokenStrategy } from './strategies/refresh-token.strategy';
-import { TokenService } from './tokens/token.service';
 
 /**
  * Authentication for the whole app: every route needs an access token unless `@Public()`, and

@@ -6,11 +6,11 @@ import { SessionsService, SessionUser } from '../sessions/sessions.service';
 import { SecurityEventType } from '../users/security-event.entity';
 import { UsersService } from '../users/users.service';
 import { LoginDto, RegisterDto } from './dto/credentials.dto';
-import { TokenService } from './tokens/token.service';
 import {
   AuthenticatedUser,
   PresentedRefreshToken,
   RefreshClaims,
+  TokenService,
 } from '@session-service/nestjs/internal';
 
 /** Everything a sign-in, a refresh or a replay hands back to the client. */

@@ -1,7 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { TokenService } from '@session-service/nestjs/internal';
 import { Public } from './decorators/public.decorator';
-import { TokenService } from './tokens/token.service';
 
 @ApiTags('keys')
 @Public()

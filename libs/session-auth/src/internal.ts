@@ -8,7 +8,10 @@ export * from './core/types';
 export { csrfTokenFor, isValidCsrfToken } from './domain/csrf';
 export { deviceIdOf, issueDeviceCookie } from './domain/limits/device-cookie';
 export * from './domain/sessions/rotation';
-export * from './domain/tokens/jws';
-export { VerifiedTokenCache } from './domain/tokens/verified-token-cache';
+export {
+  TokenService,
+  type AccessClaims,
+  type VerifiedRefresh,
+} from './domain/tokens/token.service';
 export { clientAddress, type PlatformRequest } from './http/client-address';
 export { httpStatusOf, publicCodeOf } from './http/errors/error-status';

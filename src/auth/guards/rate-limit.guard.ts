@@ -11,7 +11,7 @@ import {
   ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { clientAddress } from '@session-service/nestjs/internal';
+import { clientAddress, TokenService } from '@session-service/nestjs/internal';
 import { SessionAuthError } from '@session-service/nestjs';
 import { AppConfig } from '../../config/app-config';
 import { CounterStore } from '../../limits/counter-store';
@@ -21,7 +21,6 @@ import {
 } from '../../limits/counter-throttler.storage';
 import { RATE_LIMIT_KEY, RateLimitKind } from '../decorators/rate-limit.decorator';
 import { presentedRefreshToken } from '../strategies/extract-token';
-import { TokenService } from '../tokens/token.service';
 
 /**
  * How long after a refresh token is first let through its replays stay exempt: the grace window,

@@ -3,8 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { SessionAuthError } from '@session-service/nestjs';
 import { RevokedSessions } from '../../sessions/revoked-sessions.service';
-import { AccessClaims, TokenService } from '../tokens/token.service';
-import { AuthenticatedUser } from '@session-service/nestjs/internal';
+import { AccessClaims, AuthenticatedUser, TokenService } from '@session-service/nestjs/internal';
 import { accessCredential } from './extract-token';
 import { TokenStrategy } from './token.strategy';
 

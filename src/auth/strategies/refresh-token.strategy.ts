@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { SessionAuthError } from '@session-service/nestjs';
-import { TokenService } from '../tokens/token.service';
-import { PresentedRefreshToken } from '@session-service/nestjs/internal';
+import { PresentedRefreshToken, TokenService } from '@session-service/nestjs/internal';
 import { presentedRefreshToken } from './extract-token';
 import { TokenStrategy } from './token.strategy';
 

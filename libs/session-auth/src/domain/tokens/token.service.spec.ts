@@ -1,16 +1,22 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '../../config/app-config';
-import { signJws } from '@session-service/nestjs/internal';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { normaliseSessionAuthOptions } from '@session-service/nestjs';
+import { signJws } from './jws';
 import { TokenService } from './token.service';
 
+/** Resolved as the module resolves them; through the package, as the domain never imports options. */
+function resolvedOptions() {
+  return normaliseSessionAuthOptions({
+    issuer: 'https://auth.example.com',
+    keys: {
+      privateKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
+      refreshTokenSecret: 'a-refresh-token-secret-of-more-than-32-bytes',
+    },
+  });
+}
+
 describe('TokenService refresh tokens', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'token-service-spec-'));
-  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir });
+  const config = resolvedOptions();
   const tokens = new TokenService(config);
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   const now = Math.floor(Date.now() / 1000);
   const refreshClaims = () => ({
@@ -25,8 +31,8 @@ describe('TokenService refresh tokens', () => {
     signJws({ alg: 'HS256', ...header }, claims, config.keys.refreshSecret);
   const wire = (c: ReturnType<typeof refreshClaims>) => ({
     sid: c.sessionId,
-    iss: config.jwtIssuer,
-    aud: config.jwtAudience,
+    iss: config.issuer,
+    aud: config.audience,
     sub: c.userId,
     jti: c.tokenId,
     iat: c.issuedAt,
@@ -80,7 +86,7 @@ describe('TokenService refresh tokens', () => {
     const header = { typ: 'refresh+jwt' };
     await refused(forge(header, { ...claims, iss: 'https://evil.example' }));
     await refused(forge(header, { ...claims, aud: 'another-service' }));
-    await refused(forge(header, { ...claims, aud: [config.jwtAudience] }));
+    await refused(forge(header, { ...claims, aud: [config.audience] }));
     await refused(forge(header, { ...claims, sub: 'not-a-uuid' }));
     await refused(forge(header, { ...claims, sid: undefined }));
     await refused(forge(header, { ...claims, jti: 42 }));
@@ -102,10 +108,8 @@ describe('TokenService refresh tokens', () => {
 });
 
 describe('TokenService access tokens', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'token-service-spec-'));
-  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir });
+  const config = resolvedOptions();
   const tokens = new TokenService(config);
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('remembers a verified token as one frozen value that no caller can change', async () => {
     const userId = randomUUID();

@@ -1,19 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { KeyObject, randomUUID } from 'node:crypto';
 import { errors, JWTHeaderParameters, JWTPayload, jwtVerify, JWTVerifyOptions } from 'jose';
-import { SessionAuthError, type ErrorCode } from '@session-service/nestjs';
-import { isUuid } from '../../common/validators';
-import { AppConfig } from '../../config/app-config';
+import { SessionAuthError, type ErrorCode } from '../../core/errors';
+import { ResolvedSessionAuthOptions } from '../../core/resolved-options';
 import {
   ACCESS_TOKEN_TYPE,
   MAX_TOKEN_LENGTH,
   REFRESH_ALGORITHM,
   REFRESH_TOKEN_TYPE,
   RefreshClaims,
-  signJws,
-  VerifiedTokenCache,
-  verifyHs256,
-} from '@session-service/nestjs/internal';
+} from '../../core/types';
+import { isUuid } from '../../core/uuid';
+import { signJws, verifyHs256 } from './jws';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 /**
  * What a verified access token says. Frozen, with `exp` as a number, so that one verified value
@@ -57,7 +56,7 @@ export class TokenService {
     { token: string; result: Promise<VerifiedRefresh> }
   >();
 
-  constructor(private readonly config: AppConfig) {
+  constructor(private readonly config: ResolvedSessionAuthOptions) {
     this.clockToleranceSec = Math.floor(config.clockToleranceMs / 1000);
     this.accessAlgorithms = [
       ...new Set([...config.keys.accessVerification.values()].map((key) => key.alg)),
@@ -83,8 +82,8 @@ export class TokenService {
       {
         sid: claims.sessionId,
         roles: claims.roles,
-        iss: this.config.jwtIssuer,
-        aud: this.config.jwtAudience,
+        iss: this.config.issuer,
+        aud: this.config.audience,
         sub: claims.userId,
         jti: randomUUID(),
         iat,
@@ -101,8 +100,8 @@ export class TokenService {
       { alg: REFRESH_ALGORITHM, typ: REFRESH_TOKEN_TYPE },
       {
         sid: claims.sessionId,
-        iss: this.config.jwtIssuer,
-        aud: this.config.jwtAudience,
+        iss: this.config.issuer,
+        aud: this.config.audience,
         sub: claims.userId,
         jti: claims.tokenId,
         iat: claims.issuedAt,
@@ -175,8 +174,8 @@ export class TokenService {
     const { iss, aud, sub, sid, jti, iat, exp, nbf } = verified.claims;
     const now = Math.floor(Date.now() / 1000);
     if (
-      iss !== this.config.jwtIssuer ||
-      aud !== this.config.jwtAudience ||
+      iss !== this.config.issuer ||
+      aud !== this.config.audience ||
       !isUuid(sub) ||
       !isUuid(sid) ||
       !isUuid(jti) ||
@@ -213,8 +212,8 @@ export class TokenService {
   ): Promise<JWTPayload> {
     if (token.length > MAX_TOKEN_LENGTH) throw invalidToken(options.invalid);
     const verifyOptions: JWTVerifyOptions = {
-      issuer: this.config.jwtIssuer,
-      audience: this.config.jwtAudience,
+      issuer: this.config.issuer,
+      audience: this.config.audience,
       typ: options.typ,
       algorithms: options.algorithms,
       clockTolerance: this.clockToleranceSec,
