@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
-import { TokenService } from '@session-service/nestjs/internal';
+import { AccessTokens, JwkSet, RefreshTokens } from '@session-service/nestjs/internal';
 import { LimitsModule } from '../limits/limits.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
@@ -25,7 +25,9 @@ import { RefreshTokenStrategy } from './strategies/refresh-token.strategy';
   controllers: [AuthController, JwksController],
   providers: [
     AuthService,
-    TokenService,
+    AccessTokens,
+    RefreshTokens,
+    JwkSet,
     AccessTokenStrategy,
     RefreshTokenStrategy,
     RefreshTokenGuard,
@@ -35,6 +37,5 @@ import { RefreshTokenStrategy } from './strategies/refresh-token.strategy';
     { provide: APP_GUARD, useClass: AccessTokenGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [TokenService],
 })
 export class AuthModule {}

@@ -7,10 +7,11 @@ import { SecurityEventType } from '../users/security-event.entity';
 import { UsersService } from '../users/users.service';
 import { LoginDto, RegisterDto } from './dto/credentials.dto';
 import {
+  AccessTokens,
   AuthenticatedUser,
   PresentedRefreshToken,
   RefreshClaims,
-  TokenService,
+  RefreshTokens,
 } from '@session-service/nestjs/internal';
 
 /** Everything a sign-in, a refresh or a replay hands back to the client. */
@@ -32,12 +33,13 @@ export interface SignedIn {
 
 @Injectable()
 export class AuthService {
-  private readonly mint = (claims: RefreshClaims) => this.tokens.signRefreshToken(claims);
+  private readonly mint = async (claims: RefreshClaims) => this.refreshTokens.sign(claims);
 
   constructor(
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
-    private readonly tokens: TokenService,
+    private readonly accessTokens: AccessTokens,
+    private readonly refreshTokens: RefreshTokens,
     private readonly lockout: LoginLockout,
   ) {}
 
@@ -143,7 +145,7 @@ export class AuthService {
     refresh: { token: string; claims: RefreshClaims },
     sessionEndsAt: Date,
   ): Promise<IssuedTokens> {
-    const access = await this.tokens.signAccessToken({
+    const access = this.accessTokens.sign({
       userId: user.id,
       sessionId,
       roles: user.roles,

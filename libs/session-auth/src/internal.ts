@@ -9,9 +9,11 @@ export { csrfTokenFor, isValidCsrfToken } from './domain/csrf';
 export { deviceIdOf, issueDeviceCookie } from './domain/limits/device-cookie';
 export * from './domain/sessions/rotation';
 export {
-  TokenService,
+  AccessTokens,
   type AccessClaims,
-  type VerifiedRefresh,
-} from './domain/tokens/token.service';
+  type SignedAccessToken,
+} from './domain/tokens/access-tokens';
+export { JwkSet, type JwkSetDocument } from './domain/tokens/jwk-set';
+export { RefreshTokens } from './domain/tokens/refresh-tokens';
 export { clientAddress, type PlatformRequest } from './http/client-address';
 export { httpStatusOf, publicCodeOf } from './http/errors/error-status';
