@@ -4,7 +4,7 @@
  * there; its path is the last line printed, for scripts and tests to pick up.
  */
 const { execFileSync } = require('node:child_process');
-const { mkdirSync, readdirSync, rmSync } = require('node:fs');
+const { existsSync, mkdirSync, readdirSync, rmSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 
 const root = resolve(__dirname, '..');
@@ -12,6 +12,7 @@ const destination = join(root, 'dist', 'pack');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 execFileSync(npm, ['run', '-s', 'build:lib'], { cwd: root, stdio: 'inherit' });
+removeStaleOutput(join(root, 'libs/session-auth/dist'), join(root, 'libs/session-auth/src'));
 mkdirSync(destination, { recursive: true });
 for (const name of readdirSync(destination)) {
   if (name.endsWith('.tgz')) rmSync(join(destination, name));
@@ -24,3 +25,18 @@ const packed = JSON.parse(
   ),
 );
 console.log(join(destination, packed[0].filename));
+
+/**
+ * `tsc -b` never deletes the output of a source that was moved or removed: such files would ship.
+ * Deletes only those (not the whole folder, which a running service may be reading).
+ */
+function removeStaleOutput(dist, src) {
+  for (const entry of readdirSync(dist, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const match = /^(.*)\.(js|js\.map|d\.ts|d\.ts\.map)$/.exec(entry.name);
+    if (!match) continue;
+    const folder = entry.parentPath ?? entry.path;
+    const source = join(src, folder.slice(dist.length), `${match[1]}.ts`);
+    if (!existsSync(source)) rmSync(join(folder, entry.name));
+  }
+}

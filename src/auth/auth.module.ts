@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
+import { AccessTokens, JwkSet, RefreshTokens } from '@session-service/nestjs/internal';
 import { LimitsModule } from '../limits/limits.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
@@ -14,7 +15,6 @@ import { RolesGuard } from './guards/roles.guard';
 import { JwksController } from './jwks.controller';
 import { AccessTokenStrategy } from './strategies/access-token.strategy';
 import { RefreshTokenStrategy } from './strategies/refresh-token.strategy';
-import { TokenService } from './tokens/token.service';
 
 /**
  * Authentication for the whole app: every route needs an access token unless `@Public()`, and
@@ -25,7 +25,9 @@ import { TokenService } from './tokens/token.service';
   controllers: [AuthController, JwksController],
   providers: [
     AuthService,
-    TokenService,
+    AccessTokens,
+    RefreshTokens,
+    JwkSet,
     AccessTokenStrategy,
     RefreshTokenStrategy,
     RefreshTokenGuard,
@@ -35,6 +37,5 @@ import { TokenService } from './tokens/token.service';
     { provide: APP_GUARD, useClass: AccessTokenGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [TokenService],
 })
 export class AuthModule {}

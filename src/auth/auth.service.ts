@@ -5,11 +5,12 @@ import { LoginLockout, PasswordAttempt } from '../limits/login-lockout.service';
 import { SessionsService, SessionUser } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
 import { LoginDto, RegisterDto } from './dto/credentials.dto';
-import { TokenService } from './tokens/token.service';
 import {
+  AccessTokens,
   AuthenticatedUser,
   PresentedRefreshToken,
   RefreshClaims,
+  RefreshTokens,
   SecurityEventType,
 } from '@session-service/nestjs/internal';
 
@@ -32,12 +33,13 @@ export interface SignedIn {
 
 @Injectable()
 export class AuthService {
-  private readonly mint = (claims: RefreshClaims) => this.tokens.signRefreshToken(claims);
+  private readonly mint = async (claims: RefreshClaims) => this.refreshTokens.sign(claims);
 
   constructor(
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
-    private readonly tokens: TokenService,
+    private readonly accessTokens: AccessTokens,
+    private readonly refreshTokens: RefreshTokens,
     private readonly lockout: LoginLockout,
   ) {}
 
@@ -143,7 +145,7 @@ export class AuthService {
     refresh: { token: string; claims: RefreshClaims },
     sessionEndsAt: Date,
   ): Promise<IssuedTokens> {
-    const access = await this.tokens.signAccessToken({
+    const access = this.accessTokens.sign({
       userId: user.id,
       sessionId,
       roles: user.roles,

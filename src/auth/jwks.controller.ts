@@ -1,13 +1,13 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { JwkSet, type JwkSetDocument } from '@session-service/nestjs/internal';
 import { Public } from './decorators/public.decorator';
-import { TokenService } from './tokens/token.service';
 
 @ApiTags('keys')
 @Public()
 @Controller('.well-known')
 export class JwksController {
-  constructor(private readonly tokens: TokenService) {}
+  constructor(private readonly jwkSet: JwkSet) {}
 
   @Get('jwks.json')
   @Header('Cache-Control', 'public, max-age=300')
@@ -21,7 +21,7 @@ export class JwksController {
       },
     },
   })
-  jwks(): { keys: Record<string, string>[] } {
-    return this.tokens.jwks();
+  jwks(): JwkSetDocument {
+    return this.jwkSet.document;
   }
 }

@@ -12,15 +12,13 @@ export {
   type FieldError,
 } from './core/errors';
 export { SESSION_AUTH_ENTITIES, SESSION_AUTH_MIGRATIONS } from './persistence/schema';
-export type { AccessAlgorithm, AccessVerificationKey, KeyMaterial } from './options/key-material';
 export {
-  normaliseSessionAuthOptions,
-  type ResolvedSessionAuthOptions,
-} from './options/normalise-options';
-export type {
-  Duration,
-  SessionAuthKeys,
-  SessionAuthOptions,
-  SessionLimitPolicy,
-} from './options/session-auth-options';
+  ResolvedSessionAuthOptions,
+  type AccessAlgorithm,
+  type AccessVerificationKey,
+  type KeyMaterial,
+  type SessionLimitPolicy,
+} from './core/resolved-options';
+export { normaliseSessionAuthOptions } from './options/normalise-options';
+export type { Duration, SessionAuthKeys, SessionAuthOptions } from './options/session-auth-options';
 export { SessionAuthOptionsError } from './options/session-auth-options-error';

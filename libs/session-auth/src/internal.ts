@@ -8,8 +8,13 @@ export * from './core/types';
 export { csrfTokenFor, isValidCsrfToken } from './domain/csrf';
 export { deviceIdOf, issueDeviceCookie } from './domain/limits/device-cookie';
 export * from './domain/sessions/rotation';
-export * from './domain/tokens/jws';
-export { VerifiedTokenCache } from './domain/tokens/verified-token-cache';
+export {
+  AccessTokens,
+  type AccessClaims,
+  type SignedAccessToken,
+} from './domain/tokens/access-tokens';
+export { JwkSet, type JwkSetDocument } from './domain/tokens/jwk-set';
+export { RefreshTokens } from './domain/tokens/refresh-tokens';
 export { clientAddress, type PlatformRequest } from './http/client-address';
 export { httpStatusOf, publicCodeOf } from './http/errors/error-status';
 export { LoginFailure } from './persistence/entities/login-failure.entity';

@@ -11,7 +11,7 @@ import {
   ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { clientAddress } from '@session-service/nestjs/internal';
+import { clientAddress, RefreshTokens } from '@session-service/nestjs/internal';
 import { SessionAuthError } from '@session-service/nestjs';
 import { AppConfig } from '../../config/app-config';
 import { CounterStore } from '../../limits/counter-store';
@@ -21,7 +21,6 @@ import {
 } from '../../limits/counter-throttler.storage';
 import { RATE_LIMIT_KEY, RateLimitKind } from '../decorators/rate-limit.decorator';
 import { presentedRefreshToken } from '../strategies/extract-token';
-import { TokenService } from '../tokens/token.service';
 
 /**
  * How long after a refresh token is first let through its replays stay exempt: the grace window,
@@ -52,7 +51,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
     private readonly counters: CounterStore,
-    private readonly tokens: TokenService,
+    private readonly refreshTokens: RefreshTokens,
     private readonly config: AppConfig,
   ) {
     super(options, storage, reflector);
@@ -133,7 +132,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     const token = presentedRefreshToken(request)?.token;
     if (!token) return null;
     try {
-      const claims = await this.tokens.verifyPresentedRefreshToken(request, token);
+      const claims = await this.refreshTokens.verifyOnce(request, token);
       return claims.expired ? null : claims.tokenId;
     } catch {
       return null;

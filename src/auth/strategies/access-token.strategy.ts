@@ -3,8 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { SessionAuthError } from '@session-service/nestjs';
 import { RevokedSessions } from '../../sessions/revoked-sessions.service';
-import { AccessClaims, TokenService } from '../tokens/token.service';
-import { AuthenticatedUser } from '@session-service/nestjs/internal';
+import { AccessClaims, AccessTokens, AuthenticatedUser } from '@session-service/nestjs/internal';
 import { accessCredential } from './extract-token';
 import { TokenStrategy } from './token.strategy';
 
@@ -18,7 +17,7 @@ export const ACCESS_STRATEGY = 'jwt';
 @Injectable()
 export class AccessTokenStrategy extends PassportStrategy(TokenStrategy, ACCESS_STRATEGY) {
   constructor(
-    private readonly tokens: TokenService,
+    private readonly accessTokens: AccessTokens,
     private readonly revoked: RevokedSessions,
   ) {
     super({
@@ -28,13 +27,13 @@ export class AccessTokenStrategy extends PassportStrategy(TokenStrategy, ACCESS_
   }
 
   async validate(request: FastifyRequest, token: string): Promise<AuthenticatedUser> {
-    const claims = await this.tokens.verifyAccessToken(token);
+    const claims = await this.accessTokens.verify(token);
     return this.accept(claims, accessCredential(request)!.via);
   }
 
   /**
    * The same extraction and check that Passport runs through `authenticate()`, for the global
-   * guard to call directly: on a request whose token is remembered (see TokenService), Passport's
+   * guard to call directly: on a request whose token is remembered (see AccessTokens), Passport's
    * per-request machinery, and even a chain of awaits, cost more than the check itself, which is
    * then synchronous.
    */
@@ -42,9 +41,9 @@ export class AccessTokenStrategy extends PassportStrategy(TokenStrategy, ACCESS_
     const credential = accessCredential(request);
     if (!credential) throw missingToken();
     const { token, via } = credential;
-    const remembered = this.tokens.rememberedAccessToken(token);
+    const remembered = this.accessTokens.remembered(token);
     if (remembered) return this.accept(remembered, via);
-    return this.tokens.verifyAccessToken(token).then((claims) => this.accept(claims, via));
+    return this.accessTokens.verify(token).then((claims) => this.accept(claims, via));
   }
 
   /**

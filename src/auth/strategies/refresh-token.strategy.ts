@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { SessionAuthError } from '@session-service/nestjs';
-import { TokenService } from '../tokens/token.service';
-import { PresentedRefreshToken } from '@session-service/nestjs/internal';
+import { PresentedRefreshToken, RefreshTokens } from '@session-service/nestjs/internal';
 import { presentedRefreshToken } from './extract-token';
 import { TokenStrategy } from './token.strategy';
 
@@ -16,7 +15,7 @@ export const REFRESH_STRATEGY = 'jwt-refresh';
  */
 @Injectable()
 export class RefreshTokenStrategy extends PassportStrategy(TokenStrategy, REFRESH_STRATEGY) {
-  constructor(private readonly tokens: TokenService) {
+  constructor(private readonly refreshTokens: RefreshTokens) {
     super({
       extract: (request: FastifyRequest) => presentedRefreshToken(request)?.token ?? null,
       missing: () => new SessionAuthError('refresh_token_missing', 'A refresh token is required.'),
@@ -24,7 +23,7 @@ export class RefreshTokenStrategy extends PassportStrategy(TokenStrategy, REFRES
   }
 
   async validate(request: FastifyRequest, token: string): Promise<PresentedRefreshToken> {
-    const claims = await this.tokens.verifyPresentedRefreshToken(request, token);
+    const claims = await this.refreshTokens.verifyOnce(request, token);
     return { ...claims, raw: token, via: presentedRefreshToken(request)!.via };
   }
 }

@@ -11,8 +11,9 @@ export interface TokenStrategyOptions {
 
 /**
  * A Passport strategy that extracts a JWT and hands it to `validate()`; the verification itself
- * (jose, pinned algorithm, `typ`, issuer, audience, `kid`) lives in TokenService. Failures travel
- * as errors carrying the contract's code, so that the guard can answer with it.
+ * (pinned algorithm, `typ`, issuer, audience, `kid`) lives in the library's AccessTokens and
+ * RefreshTokens. Failures travel as errors carrying the contract's code, so that the guard can
+ * answer with it.
  */
 export class TokenStrategy extends Strategy {
   constructor(

@@ -20,9 +20,13 @@ export interface RefreshClaims {
 }
 
 /** A verified refresh token, with whether its `exp` has passed: the session's state decides the code. */
-export interface PresentedRefreshToken extends RefreshClaims {
-  raw: string;
+export interface VerifiedRefreshToken extends RefreshClaims {
   expired: boolean;
+}
+
+/** A verified refresh token as a request presented it. */
+export interface PresentedRefreshToken extends VerifiedRefreshToken {
+  raw: string;
   via: 'body' | 'cookie';
 }
 

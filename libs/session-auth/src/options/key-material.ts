@@ -6,32 +6,9 @@ import {
   hkdfSync,
   KeyObject,
 } from 'node:crypto';
+import type { AccessAlgorithm, AccessVerificationKey, KeyMaterial } from '../core/resolved-options';
 import type { SessionAuthKeys } from './session-auth-options';
 import { HIDDEN_VALUE, SessionAuthOptionsError } from './session-auth-options-error';
-
-export type AccessAlgorithm = 'ES256' | 'EdDSA';
-
-export interface AccessVerificationKey {
-  kid: string;
-  alg: AccessAlgorithm;
-  key: KeyObject;
-  jwk: Record<string, string>;
-}
-
-export interface KeyMaterial {
-  /** Signs access tokens; its public half is also the first entry of `accessVerification`. */
-  accessSigning: { kid: string; alg: AccessAlgorithm; key: KeyObject };
-  /** Every public key an access token may be verified with, by `kid`. */
-  accessVerification: ReadonlyMap<string, AccessVerificationKey>;
-  /** HMAC key for refresh tokens: never the access key, never usable to verify an access token. */
-  refreshSecret: KeyObject;
-  /** Keyed-hash secret binding CSRF values to sessions, derived from the refresh secret. */
-  csrfSecret: Buffer;
-  /** Keys the login-lockout counters, so that a stored key tells no one which email it counts. */
-  lockoutSecret: Buffer;
-  /** Signs device cookies, which bind a browser to an account it signed in to. */
-  deviceSecret: Buffer;
-}
 
 export const PRIVATE_KEY_ACCEPTS = 'a PEM private key, EC P-256 (ES256) or Ed25519 (EdDSA)';
 export const PUBLIC_KEYS_ACCEPTS = 'one or more PEM public keys, EC P-256 or Ed25519';

@@ -1,34 +1,8 @@
 import { formatDuration, parseDuration } from '../core/duration';
-import { createKeyMaterial, KeyMaterial } from './key-material';
-import type { SessionAuthOptions, SessionLimitPolicy } from './session-auth-options';
+import type { ResolvedSessionAuthOptions, SessionLimitPolicy } from '../core/resolved-options';
+import { createKeyMaterial } from './key-material';
+import type { SessionAuthOptions } from './session-auth-options';
 import { HIDDEN_VALUE, SessionAuthOptionsError } from './session-auth-options-error';
-
-/** The options after validation: durations in milliseconds, origins serialised, keys parsed. Frozen. */
-export interface ResolvedSessionAuthOptions {
-  readonly issuer: string;
-  readonly audience: string;
-  readonly keys: KeyMaterial;
-  readonly accessTokenTtlMs: number;
-  readonly refreshTokenTtlMs: number;
-  readonly sessionMaxAgeMs: number;
-  readonly shortSessionMaxAgeMs: number;
-  readonly refreshReuseGraceMs: number;
-  readonly revocationPropagationMs: number;
-  readonly reauthMaxAgeMs: number;
-  readonly clockToleranceMs: number;
-  readonly publicUrl: string;
-  readonly corsOrigins: readonly string[];
-  readonly authRateLimit: { readonly limit: number; readonly windowMs: number };
-  readonly loginMaxFailures: number;
-  readonly loginLockWindowMs: number;
-  readonly redisUrl: string | null;
-  readonly redisKeyPrefix: string;
-  readonly maxSessionsPerUser: number;
-  readonly sessionLimitPolicy: SessionLimitPolicy;
-  readonly globalGuard: boolean;
-  readonly routePrefix: string;
-  readonly users: unknown;
-}
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;

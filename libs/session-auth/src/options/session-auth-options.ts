@@ -1,10 +1,8 @@
 import type { KeyObject } from 'node:crypto';
+import type { SessionLimitPolicy } from '../core/resolved-options';
 
 /** A duration: a number of seconds (`900`), or the environment's forms `'900'`, `'90s'`, `'15m'`, `'12h'`, `'7d'`. */
 export type Duration = number | `${number}` | `${number}${'s' | 'm' | 'h' | 'd'}`;
-
-/** What a sign-in over `maxSessionsPerUser` does: end the least recently used session, or refuse. */
-export type SessionLimitPolicy = 'evict-oldest' | 'deny';
 
 /** The keys tokens are signed with. */
 export interface SessionAuthKeys {

@@ -8,7 +8,7 @@ import {
 import { jwtVerify, SignJWT } from 'jose';
 import { signJws, verifyHs256 } from './jws';
 
-// In the order TokenService gives them: private claims first, then the registered ones.
+// In the order AccessTokens gives them: private claims first, then the registered ones.
 const claims = (extra: Record<string, unknown> = {}) => ({
   sid: randomUUID(),
   ...extra,

@@ -1,0 +1,115 @@
+import { Injectable } from '@nestjs/common';
+import { SessionAuthError } from '../../core/errors';
+import { ResolvedSessionAuthOptions } from '../../core/resolved-options';
+import {
+  MAX_TOKEN_LENGTH,
+  REFRESH_ALGORITHM,
+  REFRESH_TOKEN_TYPE,
+  RefreshClaims,
+  VerifiedRefreshToken,
+} from '../../core/types';
+import { isUuid } from '../../core/uuid';
+import { signJws, verifyHs256 } from './jws';
+
+/**
+ * Mints and verifies refresh tokens: HS256 with a secret of their own, read by no one but this
+ * library, so that anything it would not have minted is refused.
+ */
+@Injectable()
+export class RefreshTokens {
+  private readonly clockToleranceSec: number;
+  /**
+   * One verification per key object and token (see verifyOnce); an entry goes with its key. The
+   * key is any object that lives as long as the work that asks, such as a request.
+   */
+  private readonly verifiedFor = new WeakMap<
+    object,
+    { token: string; result: Promise<VerifiedRefreshToken> }
+  >();
+
+  constructor(private readonly options: ResolvedSessionAuthOptions) {
+    this.clockToleranceSec = Math.floor(options.clockToleranceMs / 1000);
+  }
+
+  /** Deterministic: the same claims give the same token, which the grace window relies on. */
+  sign(claims: RefreshClaims): string {
+    return signJws(
+      { alg: REFRESH_ALGORITHM, typ: REFRESH_TOKEN_TYPE },
+      {
+        sid: claims.sessionId,
+        iss: this.options.issuer,
+        aud: this.options.audience,
+        sub: claims.userId,
+        jti: claims.tokenId,
+        iat: claims.issuedAt,
+        exp: claims.expiresAt,
+      },
+      this.options.keys.refreshSecret,
+    );
+  }
+
+  /**
+   * Verifies a refresh token: its HMAC first (node:crypto, see jws.ts), then exactly the header
+   * `sign` writes, then the claims. An expired one is still returned, marked expired, so that the
+   * session's state can decide between `session_expired`, `refresh_token_expired` and
+   * `session_revoked`.
+   */
+  async verify(token: string): Promise<VerifiedRefreshToken> {
+    const verified =
+      token.length <= MAX_TOKEN_LENGTH ? verifyHs256(token, this.options.keys.refreshSecret) : null;
+    if (!verified || !isRefreshHeader(verified.header)) throw invalid();
+    const { iss, aud, sub, sid, jti, iat, exp, nbf } = verified.claims;
+    const now = Math.floor(Date.now() / 1000);
+    if (
+      iss !== this.options.issuer ||
+      aud !== this.options.audience ||
+      !isUuid(sub) ||
+      !isUuid(sid) ||
+      !isUuid(jti) ||
+      !isNumericDate(iat) ||
+      !isNumericDate(exp) ||
+      (nbf !== undefined && (!isNumericDate(nbf) || nbf > now + this.clockToleranceSec))
+    ) {
+      throw invalid();
+    }
+    return {
+      userId: sub,
+      sessionId: sid,
+      tokenId: jti,
+      issuedAt: iat,
+      expiresAt: exp,
+      expired: exp <= now - this.clockToleranceSec,
+    };
+  }
+
+  /**
+   * `verify`, once per `key` and token: the same promise for every later call with both. A request
+   * is the key in practice: its rate limit, which counts each refresh token once, and its
+   * authentication both need its token verified. Any object serves, so no HTTP type enters here.
+   */
+  verifyOnce(key: object, token: string): Promise<VerifiedRefreshToken> {
+    const memo = this.verifiedFor.get(key);
+    if (memo?.token === token) return memo.result;
+    const result = this.verify(token);
+    this.verifiedFor.set(key, { token, result });
+    return result;
+  }
+}
+
+/** A new error for each caller, so that nothing one request changes reaches another. */
+function invalid(): SessionAuthError {
+  return new SessionAuthError('refresh_token_invalid', 'The token is not valid.');
+}
+
+/** Exactly the header `sign` writes: no `kid`, no key-bearing or critical parameter. */
+function isRefreshHeader(header: Record<string, unknown>): boolean {
+  return (
+    Object.keys(header).length === 2 &&
+    header.alg === REFRESH_ALGORITHM &&
+    header.typ === REFRESH_TOKEN_TYPE
+  );
+}
+
+function isNumericDate(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
