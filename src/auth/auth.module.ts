@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
-import { AccessTokens, JwkSet, RefreshTokens } from '@session-service/nestjs/internal';
+import { AccessTokens, JwkSet } from '@session-service/nestjs/internal';
 import { LimitsModule } from '../limits/limits.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
@@ -26,7 +26,6 @@ import { RefreshTokenStrategy } from './strategies/refresh-token.strategy';
   providers: [
     AuthService,
     AccessTokens,
-    RefreshTokens,
     JwkSet,
     AccessTokenStrategy,
     RefreshTokenStrategy,

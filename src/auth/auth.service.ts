@@ -1,17 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { SessionAuthError } from '@session-service/nestjs';
+import { SessionAuthError, SessionsService } from '@session-service/nestjs';
 import { ClientInfo } from '../common/client-info';
 import { LoginLockout, PasswordAttempt } from '../limits/login-lockout.service';
-import { SessionsService, SessionUser } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
 import { LoginDto, RegisterDto } from './dto/credentials.dto';
 import {
   AccessTokens,
   AuthenticatedUser,
+  IssuedRefreshToken,
   PresentedRefreshToken,
-  RefreshClaims,
-  RefreshTokens,
   SecurityEventType,
+  SessionUser,
 } from '@session-service/nestjs/internal';
 
 /** Everything a sign-in, a refresh or a replay hands back to the client. */
@@ -33,13 +32,10 @@ export interface SignedIn {
 
 @Injectable()
 export class AuthService {
-  private readonly mint = async (claims: RefreshClaims) => this.refreshTokens.sign(claims);
-
   constructor(
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly accessTokens: AccessTokens,
-    private readonly refreshTokens: RefreshTokens,
     private readonly lockout: LoginLockout,
   ) {}
 
@@ -64,11 +60,8 @@ export class AuthService {
     return { issued, deviceCookie: this.lockout.deviceCookie(attempt) };
   }
 
-  async refresh(
-    presented: { raw: string; userId: string; sessionId: string; tokenId: string },
-    client: ClientInfo,
-  ): Promise<IssuedTokens> {
-    const rotated = await this.sessions.rotate(presented, client, this.mint);
+  async refresh(presented: PresentedRefreshToken, client: ClientInfo): Promise<IssuedTokens> {
+    const rotated = await this.sessions.rotate(presented, client);
     return this.withAccessToken(
       rotated.user,
       rotated.sessionId,
@@ -135,14 +128,14 @@ export class AuthService {
     client: ClientInfo,
     eventType?: SecurityEventType,
   ): Promise<IssuedTokens> {
-    const started = await this.sessions.start(user.id, passwordHash, client, this.mint, eventType);
+    const started = await this.sessions.start(user.id, passwordHash, client, eventType);
     return this.withAccessToken(user, started.sessionId, started, started.absoluteExpiresAt);
   }
 
   private async withAccessToken(
     user: SessionUser,
     sessionId: string,
-    refresh: { token: string; claims: RefreshClaims },
+    refresh: IssuedRefreshToken,
     sessionEndsAt: Date,
   ): Promise<IssuedTokens> {
     const access = this.accessTokens.sign({

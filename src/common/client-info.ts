@@ -1,12 +1,8 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { clientAddress } from '@session-service/nestjs/internal';
+import { ClientInfo, clientAddress } from '@session-service/nestjs/internal';
 
-/** Who is calling, as far as the network says: recorded with sessions and security events. */
-export interface ClientInfo {
-  ip: string | null;
-  userAgent: string | null;
-}
+export type { ClientInfo };
 
 export function clientInfoOf(request: FastifyRequest): ClientInfo {
   const userAgent = request.headers['user-agent'];

@@ -8,12 +8,11 @@ import {
 } from '@nestjs/swagger';
 import { Roles } from '../auth/decorators/roles.decorator';
 import { Client, ClientInfo } from '../common/client-info';
-import { SessionAuthError } from '@session-service/nestjs';
+import { SessionAuthError, SessionsService } from '@session-service/nestjs';
 import { ErrorResponseDto } from '../common/errors/error-response.dto';
 import { isUuid } from '../common/validators';
 import { UsersRepository } from '@session-service/nestjs/internal';
 import { SessionDto } from './dto/session.dto';
-import { SessionsService } from './sessions.service';
 
 @ApiTags('admin')
 @Roles('admin')
@@ -30,7 +29,7 @@ export class AdminSessionsController {
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'not_found: no such user' })
   async list(@Param('id') userId: string): Promise<SessionDto[]> {
     await this.requireUser(userId);
-    return (await this.sessions.listLive(userId)).map((session) => SessionDto.from(session, null));
+    return this.sessions.list(userId, null);
   }
 
   @Delete()

@@ -9,12 +9,12 @@ import {
 import type { FastifyReply } from 'fastify';
 import { Auth } from '../auth/decorators/auth.decorator';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
+import { SessionsService } from '@session-service/nestjs';
 import type { AuthenticatedUser } from '@session-service/nestjs/internal';
 import { clearSessionCookies } from '../auth/transport/cookies';
 import { Client, ClientInfo } from '../common/client-info';
 import { ErrorResponseDto } from '../common/errors/error-response.dto';
 import { SessionDto } from './dto/session.dto';
-import { SessionsService } from './sessions.service';
 
 @ApiTags('sessions')
 @Auth()
@@ -26,8 +26,7 @@ export class SessionsController {
   @ApiOperation({ summary: "The signed-in user's live sessions, newest first" })
   @ApiOkResponse({ type: [SessionDto] })
   async list(@CurrentUser() user: AuthenticatedUser): Promise<SessionDto[]> {
-    const sessions = await this.sessions.listLive(user.id);
-    return sessions.map((session) => SessionDto.from(session, user.sessionId));
+    return this.sessions.list(user.id, user.sessionId);
   }
 
   @Delete()

@@ -2,7 +2,7 @@
  * `@session-service/nestjs`: sessions with short-lived access tokens and rotating refresh-token
  * families, for any Nest app. The public API grows here as the modules move in.
  */
-export type { AuthenticatedUser } from './core/types';
+export type { AuthenticatedUser, ClientInfo, SessionUser } from './core/types';
 export {
   SessionAuthError,
   serviceUnavailable,
@@ -11,6 +11,9 @@ export {
   type ErrorReason,
   type FieldError,
 } from './core/errors';
+export { SessionsService, type SessionView } from './domain/sessions/sessions.service';
+export type { SecurityEventType } from './persistence/entities/security-event.entity';
+export type { RevocationReason } from './persistence/entities/session.entity';
 export { SESSION_AUTH_ENTITIES, SESSION_AUTH_MIGRATIONS } from './persistence/schema';
 export {
   ResolvedSessionAuthOptions,

@@ -7,7 +7,9 @@ export { formatDuration, parseDuration } from './core/duration';
 export * from './core/types';
 export { csrfTokenFor, isValidCsrfToken } from './domain/csrf';
 export { deviceIdOf, issueDeviceCookie } from './domain/limits/device-cookie';
+export { RevokedSessions } from './domain/sessions/revoked-sessions';
 export * from './domain/sessions/rotation';
+export { type RotationResult } from './domain/sessions/sessions.service';
 export {
   AccessTokens,
   type AccessClaims,
@@ -31,6 +33,11 @@ export {
   LoginFailuresRepository,
 } from './persistence/login-failures.repository';
 export { PgPool, type Sql } from './persistence/pg-pool';
+export {
+  RevocationListener,
+  RevocationListenerOptions,
+  type RevocationSink,
+} from './persistence/revocation-listener';
 export {
   type SecurityEventInput,
   SecurityEventsRepository,

@@ -2,8 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { SessionAuthError } from '@session-service/nestjs';
-import { RevokedSessions } from '../../sessions/revoked-sessions.service';
-import { AccessClaims, AccessTokens, AuthenticatedUser } from '@session-service/nestjs/internal';
+import {
+  AccessClaims,
+  AccessTokens,
+  AuthenticatedUser,
+  RevokedSessions,
+} from '@session-service/nestjs/internal';
 import { accessCredential } from './extract-token';
 import { TokenStrategy } from './token.strategy';
 

@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { Session } from '@session-service/nestjs/internal';
+import type { SessionView } from '@session-service/nestjs';
 
-export class SessionDto {
+/** The shape of SessionView for the OpenAPI document; the domain builds the values. */
+export class SessionDto implements SessionView {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
@@ -25,17 +26,4 @@ export class SessionDto {
 
   @ApiProperty({ description: 'Whether this is the session of the calling token.' })
   current!: boolean;
-
-  static from(session: Session, currentSessionId: string | null): SessionDto {
-    return {
-      id: session.id,
-      createdAt: session.createdAt.toISOString(),
-      lastUsedAt: session.lastUsedAt.toISOString(),
-      expiresAt: session.expiresAt.toISOString(),
-      absoluteExpiresAt: session.absoluteExpiresAt.toISOString(),
-      userAgent: session.userAgent,
-      ip: session.ip,
-      current: session.id === currentSessionId,
-    };
-  }
 }

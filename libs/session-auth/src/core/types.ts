@@ -11,12 +11,33 @@ export interface AuthenticatedUser {
   via: 'bearer' | 'cookie';
 }
 
+/** Who is calling, as far as the network says: recorded with sessions and security events. */
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** The account a session belongs to, as token responses show it. */
+export interface SessionUser {
+  id: string;
+  email: string;
+  displayName: string | null;
+  roles: string[];
+  createdAt: Date;
+}
+
 export interface RefreshClaims {
   userId: string;
   sessionId: string;
   tokenId: string;
   issuedAt: number;
   expiresAt: number;
+}
+
+/** A refresh token just minted, with the claims it carries. */
+export interface IssuedRefreshToken {
+  token: string;
+  claims: RefreshClaims;
 }
 
 /** A verified refresh token, with whether its `exp` has passed: the session's state decides the code. */

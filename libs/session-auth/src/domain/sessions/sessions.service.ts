@@ -1,48 +1,30 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import { SessionAuthError } from '@session-service/nestjs';
-import { ClientInfo } from '../common/client-info';
-import { isUuid } from '../common/validators';
-import { AppConfig } from '../config/app-config';
-import { RevokedSessions } from './revoked-sessions.service';
+import { SessionAuthError } from '../../core/errors';
+import { ResolvedSessionAuthOptions } from '../../core/resolved-options';
+import type {
+  ClientInfo,
+  IssuedRefreshToken,
+  PresentedRefreshToken,
+  RefreshClaims,
+  SessionUser,
+} from '../../core/types';
+import { isUuid } from '../../core/uuid';
+import type { SecurityEventType } from '../../persistence/entities/security-event.entity';
+import type { RevocationReason, Session } from '../../persistence/entities/session.entity';
+import type { Sql } from '../../persistence/pg-pool';
 import {
-  decideRotation,
-  NewRefreshToken,
-  RevocationEvent,
-  RevocationReason,
-  RevocationTarget,
-  RotationRow,
-  SecurityEventsRepository,
-  SecurityEventType,
-  Session,
+  type NewRefreshToken,
+  type RevocationEvent,
+  type RevocationTarget,
+  type RotationRow,
   SessionsRepository,
-  Sql,
-} from '@session-service/nestjs/internal';
+} from '../../persistence/sessions.repository';
+import { RefreshTokens } from '../tokens/refresh-tokens';
+import { RevokedSessions } from './revoked-sessions';
+import { decideRotation } from './rotation';
 
-/** The claims of a refresh token to mint; the caller signs them (see TokenService). */
-export interface RefreshTokenClaims {
-  userId: string;
-  sessionId: string;
-  tokenId: string;
-  issuedAt: number;
-  expiresAt: number;
-}
-
-export type MintRefreshToken = (claims: RefreshTokenClaims) => Promise<string>;
-
-export interface IssuedRefreshToken {
-  token: string;
-  claims: RefreshTokenClaims;
-}
-
-export interface SessionUser {
-  id: string;
-  email: string;
-  displayName: string | null;
-  roles: string[];
-  createdAt: Date;
-}
-
+/** What a rotation hands back: the session's user and the successor token. */
 export interface RotationResult {
   sessionId: string;
   user: SessionUser;
@@ -51,12 +33,21 @@ export interface RotationResult {
   absoluteExpiresAt: Date;
 }
 
-export interface PresentedRefresh {
-  raw: string;
-  userId: string;
-  sessionId: string;
-  tokenId: string;
+/** A session as its user (or an admin) sees it in a list. */
+export interface SessionView {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  absoluteExpiresAt: string;
+  userAgent: string | null;
+  ip: string | null;
+  /** Whether this is the session of the calling token. */
+  current: boolean;
 }
+
+/** What a refresh token's session is looked up by: the verified claims and the token itself. */
+type Presented = Pick<PresentedRefreshToken, 'raw' | 'userId' | 'sessionId' | 'tokenId'>;
 
 const MAX_USER_AGENT = 512;
 
@@ -67,9 +58,9 @@ const MAX_USER_AGENT = 512;
 @Injectable()
 export class SessionsService {
   constructor(
-    private readonly config: AppConfig,
+    private readonly options: ResolvedSessionAuthOptions,
     private readonly repository: SessionsRepository,
-    private readonly events: SecurityEventsRepository,
+    private readonly refreshTokens: RefreshTokens,
     private readonly revoked: RevokedSessions,
   ) {}
 
@@ -82,15 +73,14 @@ export class SessionsService {
     userId: string,
     passwordHash: string,
     client: ClientInfo,
-    mint: MintRefreshToken,
     eventType?: SecurityEventType,
   ): Promise<IssuedRefreshToken & { sessionId: string; absoluteExpiresAt: Date }> {
     const now = new Date();
     const sessionId = randomUUID();
     const absoluteExpiresAt = new Date(
-      Math.floor((now.getTime() + this.config.sessionMaxAgeMs) / 1000) * 1000,
+      Math.floor((now.getTime() + this.options.sessionMaxAgeMs) / 1000) * 1000,
     );
-    const refresh = await this.issue(userId, sessionId, now, absoluteExpiresAt, mint);
+    const refresh = this.issue(userId, sessionId, now, absoluteExpiresAt);
     const created = await this.repository.create(
       {
         id: sessionId,
@@ -117,31 +107,15 @@ export class SessionsService {
    * serialises with every other rotation and revocation). Anything else, and a write that lost a
    * race, is decided again under the session's row lock.
    */
-  async rotate(
-    presented: PresentedRefresh,
-    client: ClientInfo,
-    mint: MintRefreshToken,
-  ): Promise<RotationResult> {
-    return (
-      (await this.rotateIfLive(presented, mint)) ??
-      (await this.rotateUnderLock(presented, client, mint))
-    );
+  async rotate(presented: Presented, client: ClientInfo): Promise<RotationResult> {
+    return (await this.rotateIfLive(presented)) ?? (await this.rotateUnderLock(presented, client));
   }
 
-  private async rotateIfLive(
-    presented: PresentedRefresh,
-    mint: MintRefreshToken,
-  ): Promise<RotationResult | null> {
+  private async rotateIfLive(presented: Presented): Promise<RotationResult | null> {
     const row = await this.repository.readForRotation(presented.sessionId, presented.tokenId);
     const now = new Date();
     if (!row || this.decide(row, presented, now).kind !== 'rotate') return null;
-    const refresh = await this.issue(
-      presented.userId,
-      presented.sessionId,
-      now,
-      row.absolute_expires_at,
-      mint,
-    );
+    const refresh = this.issue(presented.userId, presented.sessionId, now, row.absolute_expires_at);
     const rotated = await this.repository.rotateIfCurrent(
       presented.tokenId,
       now,
@@ -162,11 +136,7 @@ export class SessionsService {
    * first rotates, the rest inside the grace window get the same successor, so a session never
    * forks.
    */
-  private async rotateUnderLock(
-    presented: PresentedRefresh,
-    client: ClientInfo,
-    mint: MintRefreshToken,
-  ): Promise<RotationResult> {
+  private async rotateUnderLock(presented: Presented, client: ClientInfo): Promise<RotationResult> {
     const outcome = await this.repository.transaction(async (sql) => {
       const row = await this.repository.lockForRotation(
         sql,
@@ -178,12 +148,11 @@ export class SessionsService {
 
       switch (decision.kind) {
         case 'rotate': {
-          const refresh = await this.issue(
+          const refresh = this.issue(
             presented.userId,
             presented.sessionId,
             now,
             row!.absolute_expires_at,
-            mint,
           );
           await this.repository.rotate(
             sql,
@@ -194,7 +163,7 @@ export class SessionsService {
           return { kind: 'issued' as const, row: row!, refresh };
         }
         case 'replay': {
-          const claims: RefreshTokenClaims = {
+          const claims: RefreshClaims = {
             userId: presented.userId,
             sessionId: presented.sessionId,
             tokenId: decision.successorId,
@@ -204,7 +173,7 @@ export class SessionsService {
           return {
             kind: 'issued' as const,
             row: row!,
-            refresh: { token: await mint(claims), claims },
+            refresh: { token: this.refreshTokens.sign(claims), claims },
           };
         }
         case 'reuse': {
@@ -239,7 +208,7 @@ export class SessionsService {
     };
   }
 
-  private decide(row: RotationRow | null, presented: PresentedRefresh, now: Date) {
+  private decide(row: RotationRow | null, presented: Presented, now: Date) {
     return decideRotation({
       session: row && {
         userId: row.user_id,
@@ -261,7 +230,7 @@ export class SessionsService {
         hashMatches: !!row?.token_hash && hashEquals(row.token_hash, presented.raw),
       },
       now,
-      graceMs: this.config.refreshReuseGraceMs,
+      graceMs: this.options.refreshReuseGraceMs,
     });
   }
 
@@ -271,7 +240,7 @@ export class SessionsService {
    * would; any other is a plain logout. Decided under the session's row lock, so that a rotation
    * cannot slip between the decision and the revocation.
    */
-  async revokeByRefreshToken(presented: PresentedRefresh, client: ClientInfo): Promise<void> {
+  async revokeByRefreshToken(presented: Presented, client: ClientInfo): Promise<void> {
     const revoked = await this.repository.transaction(async (sql) => {
       const row = await this.repository.lockForRotation(
         sql,
@@ -351,8 +320,13 @@ export class SessionsService {
     return ids;
   }
 
-  listLive(userId: string): Promise<Session[]> {
-    return this.repository.listLive(userId);
+  /**
+   * The user's live sessions, newest first, as the contract shows them; `currentSessionId` marks
+   * the caller's own (null when the caller is not the user, as for an admin).
+   */
+  async list(userId: string, currentSessionId: string | null): Promise<SessionView[]> {
+    const sessions = await this.repository.listLive(userId);
+    return sessions.map((session) => toView(session, currentSessionId));
   }
 
   async findOwned(sessionId: string, userId: string): Promise<Session> {
@@ -372,25 +346,24 @@ export class SessionsService {
     return ids;
   }
 
-  private async issue(
+  private issue(
     userId: string,
     sessionId: string,
     now: Date,
     absoluteExpiresAt: Date,
-    mint: MintRefreshToken,
-  ): Promise<IssuedRefreshToken> {
+  ): IssuedRefreshToken {
     const issuedAt = seconds(now);
-    const claims: RefreshTokenClaims = {
+    const claims: RefreshClaims = {
       userId,
       sessionId,
       tokenId: randomUUID(),
       issuedAt,
       expiresAt: Math.min(
-        issuedAt + Math.floor(this.config.refreshTokenTtlMs / 1000),
+        issuedAt + Math.floor(this.options.refreshTokenTtlMs / 1000),
         seconds(absoluteExpiresAt),
       ),
     };
-    return { token: await mint(claims), claims };
+    return { token: this.refreshTokens.sign(claims), claims };
   }
 }
 
@@ -405,7 +378,7 @@ function seconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);
 }
 
-export function hashToken(token: string): Buffer {
+function hashToken(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }
 
@@ -432,5 +405,18 @@ function toUser(row: RotationRow): SessionUser {
     displayName: row.display_name,
     roles: row.roles,
     createdAt: row.user_created_at,
+  };
+}
+
+function toView(session: Session, currentSessionId: string | null): SessionView {
+  return {
+    id: session.id,
+    createdAt: session.createdAt.toISOString(),
+    lastUsedAt: session.lastUsedAt.toISOString(),
+    expiresAt: session.expiresAt.toISOString(),
+    absoluteExpiresAt: session.absoluteExpiresAt.toISOString(),
+    userAgent: session.userAgent,
+    ip: session.ip,
+    current: session.id === currentSessionId,
   };
 }
