@@ -9,7 +9,6 @@ export { csrfTokenFor, isValidCsrfToken } from './domain/csrf';
 export { deviceIdOf, issueDeviceCookie } from './domain/limits/device-cookie';
 export { RevokedSessions } from './domain/sessions/revoked-sessions';
 export * from './domain/sessions/rotation';
-export { type RotationResult } from './domain/sessions/sessions.service';
 export {
   AccessTokens,
   type AccessClaims,
