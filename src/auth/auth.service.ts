@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { SessionAuthError } from '@session-service/nestjs';
 import { ClientInfo } from '../common/client-info';
-import { LoginLockout, PasswordAttempt } from '../limits/login-lockout.service';
 import { SessionsService, SessionUser } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
 import { LoginDto, RegisterDto } from './dto/credentials.dto';
 import {
   AccessTokens,
   AuthenticatedUser,
+  LoginLockout,
+  PasswordAttempt,
   PresentedRefreshToken,
   RefreshClaims,
   RefreshTokens,

@@ -6,7 +6,14 @@
 export { formatDuration, parseDuration } from './core/duration';
 export * from './core/types';
 export { csrfTokenFor, isValidCsrfToken } from './domain/csrf';
+export { addressNetwork } from './domain/limits/address-network';
 export { deviceIdOf, issueDeviceCookie } from './domain/limits/device-cookie';
+export {
+  type LockoutClient,
+  LoginLockout,
+  type PasswordAttempt,
+  UNTRUSTED_CLIENT_FAILURES_FACTOR,
+} from './domain/limits/login-lockout';
 export * from './domain/sessions/rotation';
 export {
   AccessTokens,
@@ -17,6 +24,12 @@ export { JwkSet, type JwkSetDocument } from './domain/tokens/jwk-set';
 export { RefreshTokens } from './domain/tokens/refresh-tokens';
 export { clientAddress, type PlatformRequest } from './http/client-address';
 export { httpStatusOf, publicCodeOf } from './http/errors/error-status';
+export { CounterStore, type WindowCount } from './persistence/counters/counter-store';
+export {
+  MAX_MEMORY_ENTRIES,
+  MemoryCounterStore,
+} from './persistence/counters/memory-counter-store';
+export { RedisCounterStore } from './persistence/counters/redis-counter-store';
 export { LoginFailure } from './persistence/entities/login-failure.entity';
 export { RefreshToken } from './persistence/entities/refresh-token.entity';
 export {
