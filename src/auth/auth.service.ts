@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { SessionAuthError } from '@session-service/nestjs';
 import { ClientInfo } from '../common/client-info';
 import { SessionsService, SessionUser } from '../sessions/sessions.service';
-import { UsersService } from '../users/users.service';
 import { LoginDto, RegisterDto } from './dto/credentials.dto';
 import {
   AccessTokens,
@@ -13,6 +12,7 @@ import {
   RefreshClaims,
   RefreshTokens,
   SecurityEventType,
+  UsersService,
 } from '@session-service/nestjs/internal';
 
 /** Everything a sign-in, a refresh or a replay hands back to the client. */

@@ -66,3 +66,12 @@ export {
   ROLES_CHANNEL,
   UsersRepository,
 } from './persistence/users.repository';
+export { ARGON2_OPTIONS, PasswordHasher } from './users/builtin/password-hasher';
+export {
+  COMMON_PASSWORD_COUNT,
+  COMMON_PASSWORD_MESSAGE,
+  EMAIL_PASSWORD_MESSAGE,
+  isCommonPassword,
+  isTheEmail,
+} from './users/builtin/password-policy';
+export { UsersService } from './users/builtin/users.service';
