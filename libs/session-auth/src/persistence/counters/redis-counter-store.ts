@@ -64,7 +64,11 @@ export class RedisCounterStore extends CounterStore implements OnApplicationShut
    * declares it an optional peer dependency.
    */
   static async connect(url: string, prefix: string): Promise<RedisCounterStore> {
-    const { Redis: Client } = await import('ioredis');
+    const { Redis: Client } = await import('ioredis').catch((error: unknown) => {
+      throw new Error('Shared rate-limit counters (redisUrl) need ioredis: npm install ioredis', {
+        cause: error,
+      });
+    });
     return new RedisCounterStore(new Client(url, CONNECTION), prefix);
   }
 
