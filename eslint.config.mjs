@@ -77,15 +77,15 @@ function libraryLayers() {
       files: ['libs/session-auth/src/core/**/*.ts'],
       rules: rule(
         'core is the bottom layer: it imports no other layer and no platform.',
-        ['**/persistence/**', '**/domain/**', '**/http/**', '**/options/**'],
+        ['**/persistence/**', '**/domain/**', '**/http/**', '**/options/**', '**/users/**'],
         platforms,
       ),
     },
     {
       files: ['libs/session-auth/src/persistence/**/*.ts'],
       rules: rule(
-        'persistence sits on core alone: it imports no domain, http or options, and no platform.',
-        ['**/domain/**', '**/http/**', '**/options/**'],
+        'persistence sits on core alone: it imports no domain, http, options or built-in users, and no platform.',
+        ['**/domain/**', '**/http/**', '**/options/**', '**/users/builtin/**'],
         platforms,
       ),
     },
@@ -93,6 +93,14 @@ function libraryLayers() {
       files: ['libs/session-auth/src/domain/**/*.ts'],
       rules: rule(
         'The session domain knows no HTTP: it imports only persistence and core.',
+        ['**/http/**', '**/options/**'],
+        platforms,
+      ),
+    },
+    {
+      files: ['libs/session-auth/src/users/builtin/**/*.ts'],
+      rules: rule(
+        'The built-in accounts are domain-level code: they import only persistence and core.',
         ['**/http/**', '**/options/**'],
         platforms,
       ),

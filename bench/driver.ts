@@ -8,7 +8,7 @@ import * as argon2 from 'argon2';
 import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
 import { Pool } from 'pg';
-import { ARGON2_OPTIONS } from '../src/users/password-hasher';
+import { ARGON2_OPTIONS } from '@session-service/nestjs/internal';
 import { closeAgent, requestJson } from './lib/http';
 import {
   Argon2Job,

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import request, { Response } from 'supertest';
-import { MAX_MEMORY_ENTRIES } from '../src/limits/memory-counter-store';
+import { MAX_MEMORY_ENTRIES } from '@session-service/nestjs/internal';
 import { registerUser, sleep, TestUser, uniqueEmail } from './factories/users';
 import { expectContractError } from './support/expect-error';
 import { REDIS_URL, redisPrefix } from './support/redis';

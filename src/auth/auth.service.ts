@@ -1,16 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { SessionAuthError, SessionsService } from '@session-service/nestjs';
 import { ClientInfo } from '../common/client-info';
-import { LoginLockout, PasswordAttempt } from '../limits/login-lockout.service';
-import { UsersService } from '../users/users.service';
 import { LoginDto, RegisterDto } from './dto/credentials.dto';
 import {
   AccessTokens,
   AuthenticatedUser,
   IssuedRefreshToken,
+  LoginLockout,
+  PasswordAttempt,
   PresentedRefreshToken,
   SecurityEventType,
   SessionUser,
+  UsersService,
 } from '@session-service/nestjs/internal';
 
 /** Everything a sign-in, a refresh or a replay hands back to the client. */

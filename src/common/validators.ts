@@ -1,5 +1,11 @@
 import { Transform } from 'class-transformer';
 import { ValidateBy, ValidationOptions } from 'class-validator';
+import {
+  COMMON_PASSWORD_MESSAGE,
+  EMAIL_PASSWORD_MESSAGE,
+  isCommonPassword,
+  isTheEmail,
+} from '@session-service/nestjs/internal';
 
 /** Trims and lower-cases strings (emails); leaves other types for the validators to refuse. */
 export const NormalizeEmail = (): PropertyDecorator =>
@@ -38,6 +44,40 @@ export function NoControlCharacters(options?: ValidationOptions): PropertyDecora
         validate: (value: unknown) => typeof value !== 'string' || !CONTROL.test(value),
         defaultMessage: (args) =>
           `${args?.property ?? 'value'} must not contain control characters`,
+      },
+    },
+    options,
+  );
+}
+
+/** Refuses the 10,000 most common passwords. */
+export function NotCommonPassword(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'notCommonPassword',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || !isCommonPassword(value),
+        defaultMessage: (args) => `${args?.property ?? 'password'} ${COMMON_PASSWORD_MESSAGE}`,
+      },
+    },
+    options,
+  );
+}
+
+/** Refuses a password equal (ignoring case) to the email field of the same object. */
+export function NotTheEmail(emailField: string, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'notTheEmail',
+      constraints: [emailField],
+      validator: {
+        validate: (value: unknown, args) => {
+          const email = (args?.object as Record<string, unknown> | undefined)?.[emailField];
+          return (
+            typeof value !== 'string' || typeof email !== 'string' || !isTheEmail(value, email)
+          );
+        },
+        defaultMessage: (args) => `${args?.property ?? 'password'} ${EMAIL_PASSWORD_MESSAGE}`,
       },
     },
     options,

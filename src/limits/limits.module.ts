@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { getOptionsToken, getStorageToken, ThrottlerModuleOptions } from '@nestjs/throttler';
+import {
+  CounterStore,
+  LoginFailuresRepository,
+  LoginLockout,
+  MemoryCounterStore,
+  RedisCounterStore,
+} from '@session-service/nestjs/internal';
 import { AppConfig } from '../config/app-config';
-import { CounterStore } from './counter-store';
 import { CounterThrottlerStorage } from './counter-throttler.storage';
-import { LoginFailuresRepository } from '@session-service/nestjs/internal';
-import { LoginLockout } from './login-lockout.service';
-import { MemoryCounterStore } from './memory-counter-store';
-import { RedisCounterStore } from './redis-counter-store';
 
 /**
  * Abuse limits: the counters (Redis when REDIS_URL is set, else this process), the
@@ -19,9 +21,9 @@ import { RedisCounterStore } from './redis-counter-store';
     {
       provide: CounterStore,
       inject: [AppConfig],
-      useFactory: (config: AppConfig): CounterStore =>
+      useFactory: async (config: AppConfig): Promise<CounterStore> =>
         config.redisUrl
-          ? new RedisCounterStore(config.redisUrl, config.redisKeyPrefix)
+          ? RedisCounterStore.connect(config.redisUrl, config.redisKeyPrefix)
           : new MemoryCounterStore(),
     },
     {

@@ -2,10 +2,9 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth } from '../auth/decorators/auth.decorator';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
-import type { AuthenticatedUser } from '@session-service/nestjs/internal';
+import { type AuthenticatedUser, UsersService } from '@session-service/nestjs/internal';
 import { SecurityEventDto } from './dto/security-event.dto';
 import { UserDto } from './dto/user.dto';
-import { UsersService } from './users.service';
 
 @ApiTags('users')
 @Auth()

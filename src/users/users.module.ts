@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
-import { PasswordHasher } from './password-hasher';
+import {
+  PasswordHasher,
+  SecurityEventsRepository,
+  UsersRepository,
+  UsersService,
+} from '@session-service/nestjs/internal';
 import { UsersController } from './users.controller';
-import { SecurityEventsRepository, UsersRepository } from '@session-service/nestjs/internal';
-import { UsersService } from './users.service';
 
 @Module({
   controllers: [UsersController],

@@ -6,7 +6,14 @@
 export { formatDuration, parseDuration } from './core/duration';
 export * from './core/types';
 export { csrfTokenFor, isValidCsrfToken } from './domain/csrf';
+export { addressNetwork } from './domain/limits/address-network';
 export { deviceIdOf, issueDeviceCookie } from './domain/limits/device-cookie';
+export {
+  type LockoutClient,
+  LoginLockout,
+  type PasswordAttempt,
+  UNTRUSTED_CLIENT_FAILURES_FACTOR,
+} from './domain/limits/login-lockout';
 export { RevokedSessions } from './domain/sessions/revoked-sessions';
 export * from './domain/sessions/rotation';
 export {
@@ -18,6 +25,12 @@ export { JwkSet, type JwkSetDocument } from './domain/tokens/jwk-set';
 export { RefreshTokens } from './domain/tokens/refresh-tokens';
 export { clientAddress, type PlatformRequest } from './http/client-address';
 export { httpStatusOf, publicCodeOf } from './http/errors/error-status';
+export { CounterStore, type WindowCount } from './persistence/counters/counter-store';
+export {
+  MAX_MEMORY_ENTRIES,
+  MemoryCounterStore,
+} from './persistence/counters/memory-counter-store';
+export { RedisCounterStore } from './persistence/counters/redis-counter-store';
 export { LoginFailure } from './persistence/entities/login-failure.entity';
 export { RefreshToken } from './persistence/entities/refresh-token.entity';
 export {
@@ -59,3 +72,12 @@ export {
   ROLES_CHANNEL,
   UsersRepository,
 } from './persistence/users.repository';
+export { ARGON2_OPTIONS, PasswordHasher } from './users/builtin/password-hasher';
+export {
+  COMMON_PASSWORD_COUNT,
+  COMMON_PASSWORD_MESSAGE,
+  EMAIL_PASSWORD_MESSAGE,
+  isCommonPassword,
+  isTheEmail,
+} from './users/builtin/password-policy';
+export { UsersService } from './users/builtin/users.service';

@@ -1,7 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
-import { CharacterLength, NoControlCharacters, NormalizeEmail } from '../../common/validators';
-import { NotCommonPassword, NotTheEmail } from '../../users/password-policy';
+import {
+  CharacterLength,
+  NoControlCharacters,
+  NormalizeEmail,
+  NotCommonPassword,
+  NotTheEmail,
+} from '../../common/validators';
 
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 128;

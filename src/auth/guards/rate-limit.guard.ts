@@ -11,10 +11,9 @@ import {
   ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { clientAddress, RefreshTokens } from '@session-service/nestjs/internal';
+import { clientAddress, CounterStore, RefreshTokens } from '@session-service/nestjs/internal';
 import { SessionAuthError } from '@session-service/nestjs';
 import { AppConfig } from '../../config/app-config';
-import { CounterStore } from '../../limits/counter-store';
 import {
   RATE_LIMIT_COUNTER_PREFIX as COUNTER_PREFIX,
   toRecord,

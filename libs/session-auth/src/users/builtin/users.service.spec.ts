@@ -1,7 +1,9 @@
 import { jest } from '@jest/globals';
 import * as argon2 from 'argon2';
+import type { User } from '../../persistence/entities/user.entity';
+import type { SecurityEventsRepository } from '../../persistence/security-events.repository';
+import type { UsersRepository } from '../../persistence/users.repository';
 import { PasswordHasher } from './password-hasher';
-import { SecurityEventsRepository, User, UsersRepository } from '@session-service/nestjs/internal';
 import { UsersService } from './users.service';
 
 const PASSWORD = 'Correct-Horse-Battery-9';

@@ -1,5 +1,5 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { CounterStore, WindowCount } from './counter-store';
 import { MemoryCounterStore } from './memory-counter-store';
 
@@ -27,6 +27,16 @@ if count <= tonumber(ARGV[2]) then
 end
 return {count, ttl}`;
 
+const CONNECTION: RedisOptions = {
+  // Fail at once while disconnected instead of queueing: a sign-in must not wait for Redis.
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  connectTimeout: 2_000,
+  commandTimeout: 500,
+  retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  connectionName: 'session-service:limits',
+};
+
 interface CounterCommands {
   counterHit(key: string, windowMs: number): Promise<[number, number]>;
   counterHitUnlessClaimed(
@@ -49,20 +59,24 @@ export class RedisCounterStore extends CounterStore implements OnApplicationShut
   private readonly fallback = new MemoryCounterStore();
   private degraded = false;
 
-  constructor(
-    url: string,
+  /**
+   * Loads ioredis only here, so that an app without REDIS_URL need not install it: the package
+   * declares it an optional peer dependency.
+   */
+  static async connect(url: string, prefix: string): Promise<RedisCounterStore> {
+    const { Redis: Client } = await import('ioredis').catch((error: unknown) => {
+      throw new Error('Shared rate-limit counters (redisUrl) need ioredis: npm install ioredis', {
+        cause: error,
+      });
+    });
+    return new RedisCounterStore(new Client(url, CONNECTION), prefix);
+  }
+
+  private constructor(
+    redis: Redis,
     private readonly prefix: string,
   ) {
     super();
-    const redis = new Redis(url, {
-      // Fail at once while disconnected instead of queueing: a sign-in must not wait for Redis.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      connectTimeout: 2_000,
-      commandTimeout: 500,
-      retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-      connectionName: 'session-service:limits',
-    });
     redis.defineCommand('counterHit', { numberOfKeys: 1, lua: HIT });
     redis.defineCommand('counterHitUnlessClaimed', { numberOfKeys: 2, lua: HIT_UNLESS_CLAIMED });
     redis.on('error', (error: Error) => this.failed(error));

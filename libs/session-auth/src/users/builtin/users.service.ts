@@ -1,15 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { SessionAuthError } from '@session-service/nestjs';
-import { ClientInfo } from '../common/client-info';
+import { SessionAuthError } from '../../core/errors';
+import type { SecurityEvent } from '../../persistence/entities/security-event.entity';
+import type { User } from '../../persistence/entities/user.entity';
+import type { Sql } from '../../persistence/pg-pool';
+import {
+  type SecurityEventInput,
+  SecurityEventsRepository,
+} from '../../persistence/security-events.repository';
+import { UsersRepository } from '../../persistence/users.repository';
 import { PasswordHasher } from './password-hasher';
 import { EMAIL_PASSWORD_MESSAGE, isTheEmail } from './password-policy';
-import {
-  SecurityEvent,
-  SecurityEventsRepository,
-  Sql,
-  User,
-  UsersRepository,
-} from '@session-service/nestjs/internal';
+
+/** Who is calling, as the security events record it. */
+type ClientInfo = Pick<SecurityEventInput, 'ip' | 'userAgent'>;
 
 @Injectable()
 export class UsersService {

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { SessionAuthError } from '@session-service/nestjs';
-import { AppConfig } from '../config/app-config';
-import {
+import { SessionAuthError } from '../../core/errors';
+import type { ResolvedSessionAuthOptions } from '../../core/resolved-options';
+import type {
   FailureCount,
-  issueDeviceCookie,
   LoginFailuresRepository,
-} from '@session-service/nestjs/internal';
-import { LoginLockout, UNTRUSTED_CLIENT_FAILURES_FACTOR } from './login-lockout.service';
+} from '../../persistence/login-failures.repository';
+import { issueDeviceCookie } from './device-cookie';
+import { LoginLockout, UNTRUSTED_CLIENT_FAILURES_FACTOR } from './login-lockout';
 
 /** The table's statements, in memory: what LoginLockout asks of them, and the keys it uses. */
 class FakeFailures {
@@ -45,15 +45,15 @@ const MAX = 3;
 const deviceSecret = Buffer.alloc(32, 2);
 
 function lockoutWith(lockoutSecret = Buffer.alloc(32, 1)) {
-  const config = {
+  const options = {
     loginMaxFailures: MAX,
     loginLockWindowMs: 60_000,
     keys: { lockoutSecret, deviceSecret },
-  } as unknown as AppConfig;
+  } as unknown as ResolvedSessionAuthOptions;
   const failures = new FakeFailures();
   return {
     failures,
-    lockout: new LoginLockout(config, failures as unknown as LoginFailuresRepository),
+    lockout: new LoginLockout(options, failures as unknown as LoginFailuresRepository),
   };
 }
 

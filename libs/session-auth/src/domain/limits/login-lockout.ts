@@ -1,15 +1,13 @@
 import { Injectable } from '@nestjs/common';
-// The module alone: the package's index also loads its Nest guard, which a unit spec cannot.
-import { normalizeIp } from '@nestjs/throttler/dist/ip';
 import { createHmac } from 'node:crypto';
-import { SessionAuthError } from '@session-service/nestjs';
-import { AppConfig } from '../config/app-config';
+import { SessionAuthError } from '../../core/errors';
+import { ResolvedSessionAuthOptions } from '../../core/resolved-options';
 import {
-  deviceIdOf,
-  FailureCount,
-  issueDeviceCookie,
+  type FailureCount,
   LoginFailuresRepository,
-} from '@session-service/nestjs/internal';
+} from '../../persistence/login-failures.repository';
+import { addressNetwork } from './address-network';
+import { deviceIdOf, issueDeviceCookie } from './device-cookie';
 
 /**
  * Against guesses spread over many addresses: clients without a device cookie for an account also
@@ -57,15 +55,15 @@ export interface PasswordAttempt {
 @Injectable()
 export class LoginLockout {
   constructor(
-    private readonly config: AppConfig,
+    private readonly options: ResolvedSessionAuthOptions,
     private readonly failures: LoginFailuresRepository,
   ) {}
 
   /** Throws 429 `too_many_requests` while this client is locked out of the account. */
   async begin(email: string, client: LockoutClient): Promise<PasswordAttempt> {
     const account = email.trim().toLowerCase();
-    const deviceId = deviceIdOf(this.config.keys.deviceSecret, account, client.deviceCookie);
-    const limit = this.config.loginMaxFailures;
+    const deviceId = deviceIdOf(this.options.keys.deviceSecret, account, client.deviceCookie);
+    const limit = this.options.loginMaxFailures;
     const counters = deviceId
       ? [{ key: this.counterKey('device', account, deviceId), limit }]
       : [
@@ -101,7 +99,7 @@ export class LoginLockout {
   async failed(attempt: PasswordAttempt): Promise<boolean> {
     const counted = await this.failures.count(
       attempt.counters.map((counter) => counter.key),
-      this.config.loginLockWindowMs,
+      this.options.loginLockWindowMs,
     );
     return counted.some((row) => row.count === limitOf(attempt.counters, row));
   }
@@ -114,7 +112,7 @@ export class LoginLockout {
   /** The device cookie for a browser that just signed in: its own id kept, when it had one. */
   deviceCookie(attempt: PasswordAttempt): string {
     return issueDeviceCookie(
-      this.config.keys.deviceSecret,
+      this.options.keys.deviceSecret,
       attempt.email,
       attempt.deviceId ?? undefined,
     );
@@ -122,13 +120,13 @@ export class LoginLockout {
 
   private counterKey(...parts: string[]): Buffer {
     // NUL cannot occur in an email, an address or a device id: the parts never run together.
-    return createHmac('sha256', this.config.keys.lockoutSecret).update(parts.join('\0')).digest();
+    return createHmac('sha256', this.options.keys.lockoutSecret).update(parts.join('\0')).digest();
   }
 }
 
 /** IPv6 by /64, as AUTH_RATE_LIMIT counts it: one host cannot rotate its way to more guesses. */
 function addressOf(ip: string | null): string {
-  return ip ? normalizeIp(ip) : 'unknown';
+  return ip ? addressNetwork(ip) : 'unknown';
 }
 
 function limitOf(counters: PasswordAttempt['counters'], row: FailureCount): number {
