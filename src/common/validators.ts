@@ -86,14 +86,3 @@ export function NotTheEmail(emailField: string, options?: ValidationOptions): Pr
 
 /** C0/C1 controls, and the bidirectional overrides that make text display other than it reads. */
 const CONTROL = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * A UUID in its canonical text form: what every id of this service is. Ids that arrive in paths
- * and token claims are checked with it before any query, so that a malformed one is a 404 or a
- * 401, never PostgreSQL's "invalid input syntax for type uuid".
- */
-export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value);
-}

@@ -10,8 +10,7 @@ import { Roles } from '../auth/decorators/roles.decorator';
 import { Client, ClientInfo } from '../common/client-info';
 import { SessionAuthError, SessionsService } from '@session-service/nestjs';
 import { ErrorResponseDto } from '../common/errors/error-response.dto';
-import { isUuid } from '../common/validators';
-import { UsersRepository } from '@session-service/nestjs/internal';
+import { isUuid, UsersRepository } from '@session-service/nestjs/internal';
 import { SessionDto } from './dto/session.dto';
 
 @ApiTags('admin')

@@ -5,6 +5,7 @@
  */
 export { formatDuration, parseDuration } from './core/duration';
 export * from './core/types';
+export { isUuid } from './core/uuid';
 export { csrfTokenFor, isValidCsrfToken } from './domain/csrf';
 export { addressNetwork } from './domain/limits/address-network';
 export { deviceIdOf, issueDeviceCookie } from './domain/limits/device-cookie';
