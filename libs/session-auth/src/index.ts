@@ -3,6 +3,7 @@
  * families, for any Nest app. The public API grows here as the modules move in.
  */
 export type { AuthenticatedUser, ClientInfo, SessionUser } from './core/types';
+export type { SessionAuthUsers } from './core/users';
 export {
   SessionAuthError,
   serviceUnavailable,

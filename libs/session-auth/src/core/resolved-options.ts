@@ -59,4 +59,6 @@ export abstract class ResolvedSessionAuthOptions {
   abstract readonly globalGuard: boolean;
   abstract readonly routePrefix: string;
   abstract readonly users: unknown;
+  /** True when `users` is undefined: the library's own `users` table holds the accounts. */
+  abstract readonly builtinUsers: boolean;
 }

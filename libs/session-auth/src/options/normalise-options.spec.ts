@@ -56,6 +56,7 @@ describe('normaliseSessionAuthOptions', () => {
       globalGuard: true,
       routePrefix: '',
       users: undefined,
+      builtinUsers: true,
     });
     expect(resolved.keys.accessSigning.alg).toBe('ES256');
   });

@@ -77,6 +77,7 @@ export function normaliseSessionAuthOptions(input: SessionAuthOptions): Resolved
     globalGuard: flag(input.globalGuard, 'globalGuard', true),
     routePrefix: routePrefix(input.routePrefix === undefined ? '' : input.routePrefix),
     users: input.users,
+    builtinUsers: input.users === undefined,
   });
 }
 

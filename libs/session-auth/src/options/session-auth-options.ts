@@ -1,5 +1,7 @@
 import type { KeyObject } from 'node:crypto';
+import type { Type } from '@nestjs/common';
 import type { SessionLimitPolicy } from '../core/resolved-options';
+import type { SessionAuthUsers } from '../core/users';
 
 /** A duration: a number of seconds (`900`), or the environment's forms `'900'`, `'90s'`, `'15m'`, `'12h'`, `'7d'`. */
 export type Duration = number | `${number}` | `${number}${'s' | 'm' | 'h' | 'd'}`;
@@ -62,6 +64,10 @@ export interface SessionAuthOptions {
   globalGuard?: boolean;
   /** Mounts the library's routes under this path (`'/api'`); default `''`, the paths as documented. */
   routePrefix?: string;
-  /** The accounts sessions belong to; undefined: the built-in ones. Typed when its interface lands. */
-  users?: unknown;
+  /**
+   * The accounts sessions belong to: undefined for the built-in ones (a `users` table of the
+   * library's, `POST /auth/register`), or the app's own through `SessionAuthUsers`, as an object
+   * or a class (instantiated by Nest, so it may inject the app's providers).
+   */
+  users?: SessionAuthUsers | Type<SessionAuthUsers>;
 }
