@@ -1,16 +1,16 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { ScheduleModule } from '@nestjs/schedule';
-import { AuthModule } from './auth/auth.module';
-import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
-import { createValidationPipe } from './common/validation.pipe';
+import { APP_FILTER } from '@nestjs/core';
+import { SessionAuthExceptionFilter, SessionAuthModule } from '@session-service/nestjs';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
-import { SessionsModule } from './sessions/sessions.module';
-import { UsersModule } from './users/users.module';
 
+/**
+ * The service: the library's sessions on the environment's settings, its own database, health and
+ * docs. Every route answers failures in the contract's shape, the service's own (404s, health)
+ * included: the library's filter serves the whole app here.
+ */
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -18,17 +18,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        ScheduleModule.forRoot(),
         DatabaseModule,
         HealthModule,
-        UsersModule,
-        SessionsModule,
-        AuthModule,
+        SessionAuthModule.forRoot(config.sessionAuthOptions),
       ],
-      providers: [
-        { provide: APP_PIPE, useFactory: createValidationPipe },
-        { provide: APP_FILTER, useClass: AllExceptionsFilter },
-      ],
+      providers: [{ provide: APP_FILTER, useClass: SessionAuthExceptionFilter }],
     };
   }
 }

@@ -1,4 +1,3 @@
-import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -7,9 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
-import { registerBrowserSecurity } from './auth/transport/browser-security';
 import { answerClientError, answerFrameworkError } from './common/filters/framework-errors';
 import { createLogger, PinoNestLogger, RequestLogController } from './common/logger';
 import { AppConfig } from './config/app-config';
@@ -48,6 +47,9 @@ export async function createApp(
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
   });
+  // Before the app is built: the library installs its Origin and CSRF checks while it is, and
+  // its refusals must carry these headers too.
+  addResponseHeaders(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bodyParser: false,
     bufferLogs: true,
@@ -65,8 +67,6 @@ async function configureHttp(app: NestFastifyApplication, config: AppConfig): Pr
   // JSON is the only body this API takes: anything else is 415, never parsed as text.
   fastify.removeContentTypeParser(['text/plain']);
 
-  await app.register(fastifyCookie);
-  registerBrowserSecurity(fastify, config);
   app.enableCors({
     origin: config.corsOrigins,
     credentials: true,
@@ -81,16 +81,6 @@ async function configureHttp(app: NestFastifyApplication, config: AppConfig): Pr
 
   await registerDemoPage(app);
 
-  const security = securityHeaders();
-  fastify.addHook('onRequest', (request, reply, done) => {
-    // Answers carry tokens and personal data: no cache keeps them, unless a route says otherwise.
-    void reply
-      .headers(security)
-      .header('X-Request-Id', request.id)
-      .header('Cache-Control', 'no-store');
-    done();
-  });
-
   // Once the service is stopping, each answer closes its connection: a client that keeps idle
   // connections open (a proxy, a load balancer) would otherwise hold the shutdown to its deadline.
   let closing = false;
@@ -99,6 +89,18 @@ async function configureHttp(app: NestFastifyApplication, config: AppConfig): Pr
   });
   fastify.addHook('onSend', async (_request, reply) => {
     if (closing) void reply.header('Connection', 'close');
+  });
+}
+
+function addResponseHeaders(fastify: FastifyInstance): void {
+  const security = securityHeaders();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    // Answers carry tokens and personal data: no cache keeps them, unless a route says otherwise.
+    void reply
+      .headers(security)
+      .header('X-Request-Id', request.id)
+      .header('Cache-Control', 'no-store');
+    done();
   });
 }
 

@@ -1,5 +1,9 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { KeyMaterial, ResolvedSessionAuthOptions } from '@session-service/nestjs';
+import type {
+  KeyMaterial,
+  ResolvedSessionAuthOptions,
+  SessionAuthModuleOptions,
+} from '@session-service/nestjs';
 import { ConfigError } from './config-error';
 import { sessionAuthOptionsFromEnv } from './to-session-auth-options';
 import { parseTrustProxy, TrustProxy } from './trust-proxy';
@@ -42,8 +46,10 @@ export class AppConfig {
   loginLockWindowMs!: number;
   authRateLimit!: { limit: number; ttlMs: number };
   docsEnabled!: boolean;
-  /** The session settings above as the library resolved them, for `SessionAuthModule`. */
+  /** The session settings above as the library resolved them. */
   sessionAuth!: ResolvedSessionAuthOptions;
+  /** The same settings as `SessionAuthModule.forRoot` takes them. */
+  sessionAuthOptions!: SessionAuthModuleOptions;
 }
 
 type Env = Record<string, string | undefined>;
@@ -59,7 +65,7 @@ export function loadConfig(env: Env): AppConfig {
   const production = nodeEnv === 'production';
   const port = integer(read, 'PORT', 3000, 0, 65_535);
   const dataDir = resolvePath(read('DATA_DIR') ?? './.data');
-  const sessionAuth = sessionAuthOptionsFromEnv(read, {
+  const { input: sessionAuthOptions, resolved: sessionAuth } = sessionAuthOptionsFromEnv(read, {
     production,
     dataDir,
     publicUrl: read('PUBLIC_URL') ?? `http://localhost:${port}`,
@@ -101,6 +107,7 @@ export function loadConfig(env: Env): AppConfig {
     },
     docsEnabled: boolean(read, 'DOCS_ENABLED', !production),
     sessionAuth,
+    sessionAuthOptions,
   });
   return config;
 }

@@ -42,7 +42,7 @@ const NUMBERS = new Set(['loginMaxFailures']);
 export function sessionAuthOptionsFromEnv(
   read: Read,
   context: { production: boolean; dataDir: string; publicUrl: string },
-): ResolvedSessionAuthOptions {
+): { input: SessionAuthOptions; resolved: ResolvedSessionAuthOptions } {
   const keys = withDevelopmentKeys(
     { privateKey: read('JWT_PRIVATE_KEY'), refreshTokenSecret: read('REFRESH_TOKEN_SECRET') },
     context.production,
@@ -79,7 +79,7 @@ export function sessionAuthOptionsFromEnv(
     redisKeyPrefix: read('REDIS_KEY_PREFIX') ?? 'session-service:',
   };
   try {
-    return normaliseSessionAuthOptions(options);
+    return { input: options, resolved: normaliseSessionAuthOptions(options) };
   } catch (error) {
     if (!(error instanceof SessionAuthOptionsError) || !Object.hasOwn(VARIABLES, error.option))
       throw error;

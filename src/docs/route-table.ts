@@ -2,13 +2,12 @@ import { RequestMethod, Type } from '@nestjs/common';
 import { GUARDS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import { INestApplicationContext } from '@nestjs/common';
-import { IS_PUBLIC_KEY } from '../auth/decorators/public.decorator';
-import { ROLES_KEY } from '../auth/decorators/roles.decorator';
+import { IS_PUBLIC_KEY, ROLES_KEY } from '@session-service/nestjs';
 
 export interface RouteEntry {
   method: string;
   path: string;
-  /** `public`, or the global access-token guard's name. */
+  /** `public`, or the global guard's name. */
   access: string;
   roles: string[];
   guards: string[];
@@ -37,7 +36,7 @@ export function routeTable(app: INestApplicationContext): RouteEntry[] {
         entries.push({
           method: RequestMethod[method],
           path: joinPath(base, String(Reflect.getMetadata(PATH_METADATA, handler) ?? '')),
-          access: read<boolean>(IS_PUBLIC_KEY) ? 'public' : 'AccessTokenGuard',
+          access: read<boolean>(IS_PUBLIC_KEY) ? 'public' : 'SessionAuthGuard',
           roles: read<string[]>(ROLES_KEY) ?? [],
           guards,
         });

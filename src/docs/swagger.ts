@@ -1,10 +1,9 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ACCESS_COOKIE_SCHEME, BEARER_SCHEME } from '@session-service/nestjs';
 import { AppConfig } from '../config/app-config';
 
-export const BEARER_SCHEME = 'bearer';
-export const ACCESS_COOKIE_SCHEME = 'access-cookie';
-export const ACCESS_COOKIE = '__Host-access_token';
+const ACCESS_COOKIE = '__Host-access_token';
 
 // Swagger UI styles itself inline and draws its icons from data: URLs; nothing else is relaxed.
 const DOCS_CSP = [

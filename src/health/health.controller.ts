@@ -6,8 +6,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { Public } from '../auth/decorators/public.decorator';
-import { ErrorResponseDto } from '../common/errors/error-response.dto';
+import { ErrorResponseDto, Public } from '@session-service/nestjs';
 
 @ApiTags('health')
 @Public()

@@ -3,7 +3,7 @@
  * families, for any Nest app. The public API grows here as the modules move in.
  */
 export type { AuthenticatedUser, ClientInfo, SessionUser } from './core/types';
-export type { SessionAuthUsers } from './core/users';
+export { SESSION_AUTH_USERS, type SessionAuthUsers } from './core/users';
 export {
   SessionAuthError,
   serviceUnavailable,
@@ -13,6 +13,37 @@ export {
   type FieldError,
 } from './core/errors';
 export { SessionsService, type SessionView } from './domain/sessions/sessions.service';
+export {
+  SessionAuthModule,
+  type SessionAuthExtras,
+  type SessionAuthForRootAsyncOptions,
+  type SessionAuthForRootOptions,
+  type SessionAuthModuleOptions,
+} from './session-auth.module';
+export {
+  ACCESS_COOKIE_SCHEME,
+  Auth,
+  type AuthenticatedRequest,
+  BEARER_SCHEME,
+  CurrentUser,
+  IS_PUBLIC_KEY,
+  NEEDS_AUTH_KEY,
+  Public,
+  Roles,
+  ROLES_KEY,
+  SessionAuthGuard,
+} from './http/auth.guard';
+export { RateLimitGuard } from './http/rate-limit.guard';
+export { ACCESS_STRATEGY, REFRESH_STRATEGY } from './http/strategies';
+export {
+  type ContractError,
+  type ContractErrorBody,
+  SessionAuthHttpException,
+  toContractError,
+} from './http/errors/contract-body';
+export { SessionAuthExceptionFilter } from './http/errors/exception.filter';
+export { createContractValidationPipe } from './http/validation';
+export { ErrorResponseDto } from './http/dto/error-response.dto';
 export type { SecurityEventType } from './persistence/entities/security-event.entity';
 export type { RevocationReason } from './persistence/entities/session.entity';
 export { SESSION_AUTH_ENTITIES, SESSION_AUTH_MIGRATIONS } from './persistence/schema';

@@ -1,4 +1,4 @@
-import type { SessionUser } from './types';
+import type { ClientInfo, SessionUser } from './types';
 
 /**
  * The accounts sessions belong to, when they are the app's own (`users` option): the library asks
@@ -10,9 +10,13 @@ export interface SessionAuthUsers {
   /**
    * The user these credentials belong to, or null when they are wrong or unknown. Should take
    * about as long for an unknown email as for a wrong password, so that timing tells no one which
-   * emails have accounts.
+   * emails have accounts. `client` is who asks, for the app's own records.
    */
-  verifyCredentials(email: string, password: string): Promise<SessionUser | null>;
+  verifyCredentials(
+    email: string,
+    password: string,
+    client: ClientInfo,
+  ): Promise<SessionUser | null>;
   /** The user's current profile and roles, or null if the account no longer exists. */
   findById(id: string): Promise<SessionUser | null>;
   /**
@@ -26,3 +30,6 @@ export interface SessionAuthUsers {
    */
   changePassword?(userId: string, current: string, next: string): Promise<boolean>;
 }
+
+/** The DI token of the `SessionAuthUsers` the module uses: the app's, or the built-in accounts. */
+export const SESSION_AUTH_USERS = 'SessionAuthUsers';

@@ -1,0 +1,57 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { LoginFailuresRepository } from '../../persistence/login-failures.repository';
+import { SecurityEventsRepository } from '../../persistence/security-events.repository';
+import { SessionsRepository } from '../../persistence/sessions.repository';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+export const ENDED_SESSION_RETENTION_MS = 30 * DAY;
+export const SECURITY_EVENT_RETENTION_MS = 90 * DAY;
+/** Rows per statement when deleting closed lockout windows: short statements, short row locks. */
+export const LOGIN_FAILURES_BATCH = 1_000;
+
+/**
+ * Deletes what no one needs any more: sessions ended 30 days ago (their tokens go with them),
+ * security events after 90, and lockout counters whose window has closed. Runs at start, then
+ * every hour, on a timer of its own that never keeps the process alive: no scheduler module is
+ * imposed on the app.
+ */
+@Injectable()
+export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(Housekeeping.name);
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly sessions: SessionsRepository,
+    private readonly events: SecurityEventsRepository,
+    private readonly loginFailures: LoginFailuresRepository,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    void this.run();
+    this.timer = setInterval(() => void this.run(), HOUR).unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  async run(
+    now = Date.now(),
+  ): Promise<{ sessions: number; events: number; loginFailures: number }> {
+    try {
+      const sessions = await this.sessions.deleteEndedBefore(
+        new Date(now - ENDED_SESSION_RETENTION_MS),
+      );
+      const events = await this.events.deleteOlderThan(new Date(now - SECURITY_EVENT_RETENTION_MS));
+      const loginFailures = await this.loginFailures.deleteExpired(LOGIN_FAILURES_BATCH);
+      if (sessions || events || loginFailures) {
+        this.logger.log({ msg: 'Housekeeping done', sessions, events, loginFailures });
+      }
+      return { sessions, events, loginFailures };
+    } catch (error) {
+      this.logger.warn({ msg: 'Housekeeping failed; next hour will retry', err: error });
+      return { sessions: 0, events: 0, loginFailures: 0 };
+    }
+  }
+}
