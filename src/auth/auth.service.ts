@@ -64,7 +64,8 @@ export class AuthService {
   async refresh(presented: PresentedRefreshToken, client: ClientInfo): Promise<IssuedTokens> {
     const rotated = await this.sessions.rotate(presented, client);
     return this.withAccessToken(
-      rotated.user,
+      // The built-in accounts always come with the rotation; the fallback only types it.
+      rotated.user ?? (await this.users.profile(presented.userId)),
       rotated.sessionId,
       rotated.refresh,
       rotated.absoluteExpiresAt,

@@ -6,6 +6,7 @@ import {
   RevocationListenerOptions,
   RevokedSessions,
   SessionsRepository,
+  UserRoleChangesRepository,
 } from '@session-service/nestjs/internal';
 import { AppConfig } from '../config/app-config';
 import { LimitsModule } from '../limits/limits.module';
@@ -20,6 +21,7 @@ import { SessionsController } from './sessions.controller';
   providers: [
     SessionsService,
     SessionsRepository,
+    UserRoleChangesRepository,
     RefreshTokens,
     RevokedSessions,
     RevocationListener,
