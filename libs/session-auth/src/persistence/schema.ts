@@ -43,6 +43,8 @@ export const SESSION_AUTH_CORE_ENTITIES = [
 export const SESSION_AUTH_CORE_MIGRATIONS = [SessionAuthCoreSchema1796540400000];
 
 const BUILTIN_TABLES = ['users', 'sessions', 'refresh_tokens', 'security_events', 'login_failures'];
+/** Columns of the built-in `users` that a host's own table of that name is unlikely to have. */
+const BUILTIN_USER_COLUMNS = ['password_hash', 'roles', 'roles_changed_at'];
 const CORE_TABLES = [
   'sessions',
   'refresh_tokens',
@@ -51,27 +53,52 @@ const CORE_TABLES = [
   'user_role_changes',
 ];
 
-/** The tables of `$1` that the connection's search_path does not find, in the order given. */
-const MISSING_TABLES = `SELECT name FROM unnest($1::text[]) WITH ORDINALITY AS t(name, n)
-  WHERE to_regclass(name) IS NULL ORDER BY n`;
+/**
+ * Parameters: the tables the mode needs, the columns its `users` table needs (none with the app's
+ * own users). The tables the connection's search_path does not find, in the order given, and the
+ * columns missing from a `users` table that exists.
+ */
+const MISSING = `SELECT
+   ARRAY(SELECT name FROM unnest($1::text[]) WITH ORDINALITY AS t(name, n)
+          WHERE to_regclass(name) IS NULL ORDER BY n) AS tables,
+   ARRAY(SELECT name FROM unnest($2::text[]) WITH ORDINALITY AS c(name, n)
+          WHERE to_regclass('users') IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM pg_attribute
+                             WHERE attrelid = to_regclass('users') AND attname = c.name
+                               AND NOT attisdropped)
+          ORDER BY n) AS user_columns`;
 
 /**
  * Fails the start when the DataSource's database lacks a table the library needs in this users
  * mode, naming the migrations that create it: a host that forgot them would otherwise learn of it
- * from the first sign-in's 500. `dataSource` must be initialised (its migrations run).
+ * from the first sign-in's 500. With the built-in accounts, a `users` table that is the host's own
+ * (the `users` option forgotten) fails too. `dataSource` must be initialised (its migrations run).
  */
 export async function assertSessionAuthSchema(
   dataSource: DataSource,
   builtinUsers: boolean,
 ): Promise<void> {
-  const rows = await new PgPool(dataSource).query<{ name: string }>(MISSING_TABLES, [
-    builtinUsers ? BUILTIN_TABLES : CORE_TABLES,
-  ]);
-  if (rows.length === 0) return;
-  const names = rows.map((row) => `"${row.name}"`).join(', ');
+  const [missing] = await new PgPool(dataSource).query<{
+    tables: string[];
+    user_columns: string[];
+  }>(MISSING, builtinUsers ? [BUILTIN_TABLES, BUILTIN_USER_COLUMNS] : [CORE_TABLES, []]);
   const migrations = builtinUsers ? 'SESSION_AUTH_MIGRATIONS' : 'SESSION_AUTH_CORE_MIGRATIONS';
-  throw new Error(
-    `SessionAuthModule: ${rows.length === 1 ? `table ${names} is` : `tables ${names} are`} ` +
-      `missing: add ${migrations} to your DataSource's migrations`,
-  );
+  if (missing.tables.length > 0) {
+    const names = quoted(missing.tables);
+    throw new Error(
+      `SessionAuthModule: ${missing.tables.length === 1 ? `table ${names} is` : `tables ${names} are`} ` +
+        `missing: add ${migrations} to your DataSource's migrations`,
+    );
+  }
+  if (missing.user_columns.length > 0) {
+    throw new Error(
+      `SessionAuthModule: table "users" is not the built-in accounts' (no column ${quoted(missing.user_columns)}): ` +
+        `add ${migrations} to your DataSource's migrations, or pass your own accounts as the "users" option ` +
+        `with SESSION_AUTH_CORE_MIGRATIONS`,
+    );
+  }
+}
+
+function quoted(names: string[]): string {
+  return names.map((name) => `"${name}"`).join(', ');
 }
