@@ -46,7 +46,12 @@ export { createContractValidationPipe } from './http/validation';
 export { ErrorResponseDto } from './http/dto/error-response.dto';
 export type { SecurityEventType } from './persistence/entities/security-event.entity';
 export type { RevocationReason } from './persistence/entities/session.entity';
-export { SESSION_AUTH_ENTITIES, SESSION_AUTH_MIGRATIONS } from './persistence/schema';
+export {
+  SESSION_AUTH_CORE_ENTITIES,
+  SESSION_AUTH_CORE_MIGRATIONS,
+  SESSION_AUTH_ENTITIES,
+  SESSION_AUTH_MIGRATIONS,
+} from './persistence/schema';
 export {
   ResolvedSessionAuthOptions,
   type AccessAlgorithm,

@@ -41,6 +41,7 @@ export {
 } from './persistence/entities/security-event.entity';
 export { type RevocationReason, Session } from './persistence/entities/session.entity';
 export { User } from './persistence/entities/user.entity';
+export { UserRoleChange } from './persistence/entities/user-role-change.entity';
 export {
   type FailureCount,
   LoginFailuresRepository,
@@ -51,6 +52,7 @@ export {
   RevocationListenerOptions,
   type RevocationSink,
 } from './persistence/revocation-listener';
+export { assertSessionAuthSchema } from './persistence/schema';
 export {
   type SecurityEventInput,
   SecurityEventsRepository,
@@ -67,6 +69,10 @@ export {
   type SessionEvent,
   SessionsRepository,
 } from './persistence/sessions.repository';
+export {
+  USER_ROLE_CHANGE_JSON,
+  UserRoleChangesRepository,
+} from './persistence/user-role-changes.repository';
 export {
   ROLE_CHANGE_JSON,
   type RoleChange,

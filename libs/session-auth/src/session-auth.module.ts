@@ -45,7 +45,9 @@ import { RedisCounterStore } from './persistence/counters/redis-counter-store';
 import { LoginFailuresRepository } from './persistence/login-failures.repository';
 import { RevocationListener, RevocationListenerOptions } from './persistence/revocation-listener';
 import { SecurityEventsRepository } from './persistence/security-events.repository';
+import { assertSessionAuthSchema } from './persistence/schema';
 import { SessionsRepository } from './persistence/sessions.repository';
+import { UserRoleChangesRepository } from './persistence/user-role-changes.repository';
 import { UsersRepository } from './persistence/users.repository';
 import { BuiltinUsers } from './users/builtin/builtin-users';
 import { PasswordHasher } from './users/builtin/password-hasher';
@@ -84,6 +86,7 @@ const PROVIDERS: Provider[] = [
   JwkSet,
   SessionsService,
   SessionsRepository,
+  UserRoleChangesRepository,
   SecurityEventsRepository,
   LoginFailuresRepository,
   RevokedSessions,
@@ -114,6 +117,13 @@ const PROVIDERS: Provider[] = [
     useFactory: (dataSource: DataSource): RevocationListenerOptions => ({
       connectionString: connectionStringOf(dataSource),
     }),
+  },
+  {
+    // Fails the start, naming the missing tables, when the app's DataSource lacks our migrations.
+    provide: 'SessionAuthSchemaCheck',
+    inject: [getDataSourceToken(), ResolvedSessionAuthOptions],
+    useFactory: (dataSource: DataSource, options: ResolvedSessionAuthOptions) =>
+      assertSessionAuthSchema(dataSource, options.builtinUsers),
   },
   // Global guards run in this order: the rate limit first, so that every request counts. Both
   // act only on the routes that ask (and with `globalGuard`, every route for authentication).

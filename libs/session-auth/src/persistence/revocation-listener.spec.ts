@@ -1,3 +1,4 @@
+import type { ResolvedSessionAuthOptions } from '../core/resolved-options';
 import { RevocationListener, RevocationSink } from './revocation-listener';
 import { REVOCATION_CHANNEL } from './sessions.repository';
 import { RoleChange, ROLES_CHANNEL } from './users.repository';
@@ -12,7 +13,9 @@ function listenerWithSink() {
     applyRoleChange: (change) => roleChanges.push(change),
     forgetExpired: () => undefined,
   };
-  const listener = new RevocationListener({ connectionString: undefined });
+  const listener = new RevocationListener({ connectionString: undefined }, {
+    builtinUsers: true,
+  } as ResolvedSessionAuthOptions);
   listener['sink'] = sink;
   const notify = (channel: string, payload: string) =>
     listener['onNotification']({ processId: 1, channel, payload });

@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Client, Notification } from 'pg';
+import { ResolvedSessionAuthOptions } from '../core/resolved-options';
 import { REVOCATION_CHANNEL } from './sessions.repository';
+import { USER_ROLE_CHANGE_JSON } from './user-role-changes.repository';
 import { ROLE_CHANGE_JSON, RoleChange, ROLES_CHANNEL } from './users.repository';
 
 /** How far back each catch-up read looks past the previous one: commits lag behind now(). */
@@ -18,16 +20,22 @@ const KEEPALIVE_DELAY_MS = 5_000;
  * The revocations and role changes since `$1` (the previous read's database time, or `$2` seconds
  * back on the first read) and the database's own `now()`, in one statement: the cursor and the rows
  * come from one clock, so no skew between instances, or between an instance and the database,
- * loses a row.
+ * loses a row. Role changes come from `users` with the built-in accounts, from `user_role_changes`
+ * with the app's own.
  */
-const CATCH_UP = `WITH since AS (
+function catchUpStatement(builtinUsers: boolean): string {
+  const roleChanges = builtinUsers
+    ? `SELECT ${ROLE_CHANGE_JSON} FROM users WHERE roles_changed_at >= (SELECT at FROM since)`
+    : `SELECT ${USER_ROLE_CHANGE_JSON} FROM user_role_changes
+        WHERE changed_at >= (SELECT at FROM since)`;
+  return `WITH since AS (
    SELECT coalesce($1::timestamptz, now() - make_interval(secs => $2::float8)) AS at
  )
  SELECT now() AS now,
         ARRAY(SELECT id::text FROM sessions
                WHERE revoked_at >= (SELECT at FROM since)) AS revoked,
-        ARRAY(SELECT ${ROLE_CHANGE_JSON} FROM users
-               WHERE roles_changed_at >= (SELECT at FROM since)) AS roles`;
+        ARRAY(${roleChanges}) AS roles`;
+}
 
 /**
  * Where the listener connects. LISTEN needs a session of its own, so this is a direct connection
@@ -62,8 +70,14 @@ export class RevocationListener {
   private caughtUpTo: Date | null = null;
   private catchingUp = false;
   private stopped = false;
+  private readonly catchUpStatement: string;
 
-  constructor(private readonly options: RevocationListenerOptions) {}
+  constructor(
+    private readonly options: RevocationListenerOptions,
+    sessionAuth: ResolvedSessionAuthOptions,
+  ) {
+    this.catchUpStatement = catchUpStatement(sessionAuth.builtinUsers);
+  }
 
   /** Connects, catches up once, then again every `catchUpIntervalMs`. */
   async start(sink: RevocationSink, catchUpIntervalMs: number): Promise<void> {
@@ -150,7 +164,7 @@ export class RevocationListener {
     try {
       const since = this.caughtUpTo && new Date(this.caughtUpTo.getTime() - CATCH_UP_OVERLAP_MS);
       const { rows } = await client.query<{ now: Date; revoked: string[]; roles: string[] }>(
-        CATCH_UP,
+        this.catchUpStatement,
         [since, sink.retentionMs() / 1000],
       );
       sink.add(rows[0].revoked);

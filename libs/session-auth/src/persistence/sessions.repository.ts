@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { ResolvedSessionAuthOptions } from '../core/resolved-options';
 import type { SecurityEventType } from './entities/security-event.entity';
 import type { RevocationReason, Session } from './entities/session.entity';
 import { PgPool, Sql } from './pg-pool';
@@ -34,17 +35,13 @@ export interface SessionEvent {
   userAgent: string | null;
 }
 
-/** The locked session with its user, the presented token and that token's successor. */
-export interface RotationRow {
+/** The locked session, the presented token and that token's successor. */
+interface RotationColumns {
   session_id: string;
   user_id: string;
   revoked_at: Date | null;
   absolute_expires_at: Date;
   current_token_id: string | null;
-  email: string;
-  display_name: string | null;
-  roles: string[];
-  user_created_at: Date;
   token_id: string | null;
   token_hash: Buffer | null;
   token_expires_at: Date | null;
@@ -53,6 +50,20 @@ export interface RotationRow {
   successor_issued_at: Date | null;
   successor_expires_at: Date | null;
 }
+
+/** The user's columns, which the rotation read joins with the built-in accounts only. */
+interface JoinedUserColumns {
+  email: string;
+  display_name: string | null;
+  roles: string[];
+  user_created_at: Date;
+}
+
+/**
+ * What the rotation read returns: with the built-in accounts, the user too (`email` set); with the
+ * app's own users, none of the user's columns (`email` undefined), since no table of ours has them.
+ */
+export type RotationRow = RotationColumns & (JoinedUserColumns | { email?: undefined });
 
 export interface RevocationEvent {
   type: SecurityEventType;
@@ -71,14 +82,27 @@ export interface RevocationEvent {
 export type RevocationTarget =
   { sessionId: string; userId?: string } | { userId: string; exceptSessionId?: string };
 
-/** The session, its user, a token and that token's successor; `bench/` runs these statements too. */
-export const READ_FOR_ROTATION = `SELECT s.id AS session_id, s.user_id, s.revoked_at,
-        s.absolute_expires_at, s.current_token_id, u.email, u.display_name, u.roles,
-        u.created_at AS user_created_at,
-        t.id AS token_id, t.token_hash, t.expires_at AS token_expires_at, t.used_at,
-        t.successor_id, n.issued_at AS successor_issued_at, n.expires_at AS successor_expires_at
+const ROTATION_COLUMNS = `s.id AS session_id, s.user_id, s.revoked_at, s.absolute_expires_at,
+        s.current_token_id, t.id AS token_id, t.token_hash, t.expires_at AS token_expires_at,
+        t.used_at, t.successor_id, n.issued_at AS successor_issued_at,
+        n.expires_at AS successor_expires_at`;
+
+/**
+ * Parameters: session id, token id. The session with its built-in user, the token and that token's
+ * successor: the user is joined so that a refresh answers with it without a third statement.
+ * `bench/` runs these statements too.
+ */
+export const READ_FOR_ROTATION = `SELECT ${ROTATION_COLUMNS}, u.email, u.display_name, u.roles,
+        u.created_at AS user_created_at
    FROM sessions s
    JOIN users u ON u.id = s.user_id
+   LEFT JOIN refresh_tokens t ON t.id = $2 AND t.session_id = s.id
+   LEFT JOIN refresh_tokens n ON n.id = t.successor_id
+  WHERE s.id = $1`;
+
+/** The same read for the app's own users: the session alone, its user asked of the app after. */
+const READ_FOR_ROTATION_OWN_USERS = `SELECT ${ROTATION_COLUMNS}
+   FROM sessions s
    LEFT JOIN refresh_tokens t ON t.id = $2 AND t.session_id = s.id
    LEFT JOIN refresh_tokens n ON n.id = t.successor_id
   WHERE s.id = $1`;
@@ -121,15 +145,60 @@ const DELETE_ENDED_BEFORE = `WITH deleted AS (
  SELECT count(*)::int AS deleted FROM deleted`;
 
 /**
+ * Parameters 1 to 10: the session and its first token (see SessionsRepository.create); with
+ * `recordEvent`, the event type and user agent next; with `checkPasswordHash`, the verified hash
+ * last. The check reads the user row FOR SHARE, so that the statement serialises with a password
+ * change's UPDATE of it; without it (the app's own users) the session is inserted as it is.
+ */
+function createSessionStatement(checkPasswordHash: boolean, recordEvent: boolean): string {
+  const hash = `$${recordEvent ? 13 : 11}`;
+  const owner = checkPasswordHash
+    ? `owner AS (
+         SELECT id FROM users WHERE id = $2 AND password_hash = ${hash} FOR SHARE
+       ), `
+    : '';
+  // The user id comes from the checked row, so that a failed check inserts nothing.
+  const [userId, from] = checkPasswordHash ? ['id', '\n           FROM owner'] : ['$2::uuid', ''];
+  const recorded = recordEvent
+    ? `, recorded AS (
+         ${RECORD_SECURITY_EVENT}
+         SELECT user_id, $11::text, id, $8::text, $12::text FROM new_session
+       )`
+    : '';
+  return `WITH ${owner}new_session AS (
+         INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at,
+                               absolute_expires_at, current_token_id, user_agent, ip)
+         SELECT $1::uuid, ${userId}, $3::timestamptz, $3::timestamptz, $4::timestamptz,
+                $5::timestamptz, $6::uuid, $7::text, $8::text${from}
+         RETURNING id, user_id
+       )${recorded}
+       INSERT INTO refresh_tokens (id, session_id, token_hash, parent_id, issued_at, expires_at)
+       SELECT $6::uuid, id, $9::bytea, NULL, $10::timestamptz, $4::timestamptz FROM new_session
+       RETURNING id`;
+}
+
+/**
  * The sessions, their refresh tokens, and the security events a session change records with it:
- * SQL on the DataSource's pg pool, one statement per method.
+ * SQL on the DataSource's pg pool, one statement per method. Where the statements differ between
+ * the built-in accounts and the app's own users, the variant is chosen once, here.
  */
 @Injectable()
 export class SessionsRepository {
   private readonly sql: PgPool;
+  private readonly builtinUsers: boolean;
+  private readonly readForRotationStatement: string;
+  private readonly createStatements: { withEvent: string; withoutEvent: string };
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
+  constructor(@InjectDataSource() dataSource: DataSource, options: ResolvedSessionAuthOptions) {
     this.sql = new PgPool(dataSource);
+    this.builtinUsers = options.builtinUsers;
+    this.readForRotationStatement = options.builtinUsers
+      ? READ_FOR_ROTATION
+      : READ_FOR_ROTATION_OWN_USERS;
+    this.createStatements = {
+      withEvent: createSessionStatement(options.builtinUsers, true),
+      withoutEvent: createSessionStatement(options.builtinUsers, false),
+    };
   }
 
   /**
@@ -141,17 +210,19 @@ export class SessionsRepository {
   }
 
   /**
-   * A new session and its first refresh token, in one statement, only while `passwordHash` is still
-   * the user's: false when it is not (changed, or the account gone), and nothing was written. The
-   * user row is read FOR SHARE, so the statement serialises with a password change's UPDATE of it:
-   * a change that committed first makes the re-checked condition fail; one that comes after waits
-   * for this commit, and then revokes this session with the others. With `event`, the security
+   * A new session and its first refresh token, in one statement. With the built-in accounts, only
+   * while `passwordHash` is still the user's: false when it is not (changed, or the account gone),
+   * and nothing was written. The user row is read FOR SHARE, so the statement serialises with a
+   * password change's UPDATE of it: a change that committed first makes the re-checked condition
+   * fail; one that comes after waits for this commit, and then revokes this session with the
+   * others. With the app's own users there is no row of ours to check: `passwordHash` is null, and
+   * revoking the sessions after a password change is the app's call. With `event`, the security
    * event that records the sign-in is written too, so that there is never one without the other.
    */
   async create(
     session: NewSession,
     token: NewRefreshToken,
-    passwordHash: string,
+    passwordHash: string | null,
     event?: SessionEvent,
   ): Promise<boolean> {
     const params: unknown[] = [
@@ -165,30 +236,11 @@ export class SessionsRepository {
       session.ip,
       token.tokenHash,
       token.issuedAt,
-      passwordHash,
     ];
-    let recorded = '';
-    if (event) {
-      params.push(event.type, event.userAgent);
-      recorded = `, recorded AS (
-         ${RECORD_SECURITY_EVENT}
-         SELECT user_id, $12::text, id, $8::text, $13::text FROM new_session
-       )`;
-    }
+    if (event) params.push(event.type, event.userAgent);
+    if (this.builtinUsers) params.push(passwordHash);
     const rows = await this.sql.query(
-      `WITH owner AS (
-         SELECT id FROM users WHERE id = $2 AND password_hash = $11 FOR SHARE
-       ), new_session AS (
-         INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at,
-                               absolute_expires_at, current_token_id, user_agent, ip)
-         SELECT $1::uuid, id, $3::timestamptz, $3::timestamptz, $4::timestamptz,
-                $5::timestamptz, $6::uuid, $7::text, $8::text
-           FROM owner
-         RETURNING id, user_id
-       )${recorded}
-       INSERT INTO refresh_tokens (id, session_id, token_hash, parent_id, issued_at, expires_at)
-       SELECT $6::uuid, id, $9::bytea, NULL, $10::timestamptz, $4::timestamptz FROM new_session
-       RETURNING id`,
+      event ? this.createStatements.withEvent : this.createStatements.withoutEvent,
       params,
     );
     return rows.length === 1;
@@ -203,7 +255,7 @@ export class SessionsRepository {
    */
   async lockForRotation(sql: Sql, sessionId: string, tokenId: string): Promise<RotationRow | null> {
     await sql.query('SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE', [sessionId]);
-    const rows = await sql.query<RotationRow>(READ_FOR_ROTATION, [sessionId, tokenId]);
+    const rows = await sql.query<RotationRow>(this.readForRotationStatement, [sessionId, tokenId]);
     return rows[0] ?? null;
   }
 
@@ -212,7 +264,10 @@ export class SessionsRepository {
    * confirmed by `rotateIfCurrent` (see SessionsService.rotate).
    */
   async readForRotation(sessionId: string, tokenId: string): Promise<RotationRow | null> {
-    const rows = await this.sql.query<RotationRow>(READ_FOR_ROTATION, [sessionId, tokenId]);
+    const rows = await this.sql.query<RotationRow>(this.readForRotationStatement, [
+      sessionId,
+      tokenId,
+    ]);
     return rows[0] ?? null;
   }
 

@@ -20,6 +20,7 @@ import {
   type RotationRow,
   SessionsRepository,
 } from '../../persistence/sessions.repository';
+import { UserRoleChangesRepository } from '../../persistence/user-role-changes.repository';
 import { RefreshTokens } from '../tokens/refresh-tokens';
 import { RevokedSessions } from './revoked-sessions';
 import { decideRotation } from './rotation';
@@ -27,7 +28,11 @@ import { decideRotation } from './rotation';
 /** What a rotation hands back: the session's user and the successor token. */
 export interface RotationResult {
   sessionId: string;
-  user: SessionUser;
+  /**
+   * The session's user as of this refresh, read with the session, with the built-in accounts;
+   * null with the app's own users, whom the caller asks (`SessionAuthUsers.findById`).
+   */
+  user: SessionUser | null;
   refresh: IssuedRefreshToken;
   /** The session's absolute end, which no token of it outlives. */
   absoluteExpiresAt: Date;
@@ -62,19 +67,28 @@ export class SessionsService {
     private readonly repository: SessionsRepository,
     private readonly refreshTokens: RefreshTokens,
     private readonly revoked: RevokedSessions,
+    private readonly roleChanges: UserRoleChangesRepository,
   ) {}
 
   /**
-   * Starts a session for the credential just verified (the user's password hash), only if it is
-   * still the user's: a password change that committed since refuses it (401 invalid_credentials).
-   * With `eventType`, records that security event in the same statement.
+   * Starts a session for the credential just verified. With the built-in accounts, `passwordHash`
+   * is the user's password hash that was verified, and the session starts only if it is still the
+   * user's: a password change that committed since refuses it (401 invalid_credentials). With the
+   * app's own users it is null (the app checked the password; no row of ours holds it). With
+   * `eventType`, records that security event in the same statement.
    */
   async start(
     userId: string,
-    passwordHash: string,
+    passwordHash: string | null,
     client: ClientInfo,
     eventType?: SecurityEventType,
   ): Promise<IssuedRefreshToken & { sessionId: string; absoluteExpiresAt: Date }> {
+    if (passwordHash === null && this.options.builtinUsers) {
+      // Without the hash the built-in sign-in would lose its guard against a password change.
+      throw new Error(
+        'SessionsService.start: the built-in accounts need the verified password hash',
+      );
+    }
     const now = new Date();
     const sessionId = randomUUID();
     const absoluteExpiresAt = new Date(
@@ -124,7 +138,7 @@ export class SessionsService {
     return rotated
       ? {
           sessionId: presented.sessionId,
-          user: toUser(row),
+          user: userOf(row),
           refresh,
           absoluteExpiresAt: row.absolute_expires_at,
         }
@@ -202,7 +216,7 @@ export class SessionsService {
     }
     return {
       sessionId: presented.sessionId,
-      user: toUser(outcome.row),
+      user: userOf(outcome.row),
       refresh: outcome.refresh,
       absoluteExpiresAt: outcome.row.absolute_expires_at,
     };
@@ -321,6 +335,25 @@ export class SessionsService {
   }
 
   /**
+   * For apps with their own users: call it after changing a user's roles (removing one, above all),
+   * with the roles the user has now. Access tokens minted before carry the old roles until they
+   * expire; from this call on, every instance counts only `roles` for them, within
+   * `revocationPropagation` (a granted role shows from the user's next refresh or sign-in). The
+   * built-in accounts' role changes announce themselves (UsersRepository.changeRole).
+   */
+  async rolesChanged(userId: string, roles: string[]): Promise<void> {
+    if (this.options.builtinUsers) {
+      throw new Error(
+        'SessionsService.rolesChanged is for apps with their own users: the built-in accounts announce their role changes themselves',
+      );
+    }
+    if (!isUuid(userId)) throw new TypeError('SessionsService.rolesChanged: userId must be a UUID');
+    const change = await this.roleChanges.record(userId, roles);
+    // This instance counts the new roles before the call returns; the others from the notification.
+    this.revoked.applyRoleChange(change);
+  }
+
+  /**
    * The user's live sessions, newest first, as the contract shows them; `currentSessionId` marks
    * the caller's own (null when the caller is not the user, as for an admin).
    */
@@ -398,7 +431,9 @@ function toRow(refresh: IssuedRefreshToken, parentId: string | null): NewRefresh
   };
 }
 
-function toUser(row: RotationRow): SessionUser {
+/** The user the built-in rotation read joined; the app's own users are not in our tables. */
+function userOf(row: RotationRow): SessionUser | null {
+  if (row.email === undefined) return null;
   return {
     id: row.user_id,
     email: row.email,
