@@ -276,7 +276,7 @@ describe('the library installed from its tarball into fresh Nest apps', () => {
             .expect(204);
           const refused = await untilRefused(url(), tokens.accessToken, Date.now());
           expectContractError(refused, 401, 'session_revoked');
-          expect(refused.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token"/);
+          expect(refused.headers['www-authenticate']).toContain('error="invalid_token"');
           expectContractError(await refresh(url(), tokens.refreshToken), 401, 'session_revoked');
         });
 
