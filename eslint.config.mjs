@@ -12,6 +12,8 @@ export default tseslint.config(
       'coverage/**',
       '.data/**',
       'test-output/**',
+      // A separate app that imports the library as its users do: test/library/library.e2e-spec.ts.
+      'test/library/fixture/**',
     ],
   },
   js.configs.recommended,

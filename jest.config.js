@@ -10,7 +10,18 @@ const moduleNameMapper = {
   '^@session-service/nestjs$': '<rootDir>/libs/session-auth/src/index.ts',
   '^@session-service/nestjs/internal$': '<rootDir>/libs/session-auth/src/internal.ts',
 };
-const esm = { extensionsToTreatAsEsm: ['.ts'], transform, moduleNameMapper };
+/**
+ * test/library/fixture is a separate app, installed and compiled outside the repository by
+ * test/library/library.e2e-spec.ts: neither its sources nor its package.json are Jest's.
+ */
+const fixture = ['<rootDir>/test/library/fixture/'];
+const esm = {
+  extensionsToTreatAsEsm: ['.ts'],
+  transform,
+  moduleNameMapper,
+  testPathIgnorePatterns: ['/node_modules/', ...fixture],
+  modulePathIgnorePatterns: fixture,
+};
 
 module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.js',

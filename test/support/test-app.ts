@@ -67,14 +67,16 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
 }
 
 /**
- * Spawns `node dist/main.js` with exactly this environment (plus PATH and HOME) and waits until it
- * listens: for tests of the process itself (the embedded database, signals), where createTestApp's
- * defaults are in the way. Give it `PORT: '0'` for a free port.
+ * Spawns `node dist/main.js` (or another app's `script` that prints the same `Listening on` line)
+ * with exactly this environment (plus PATH and HOME) and waits until it listens: for tests of the
+ * process itself (the embedded database, signals), where createTestApp's defaults are in the way.
+ * Give it `PORT: '0'` for a free port.
  */
 export async function startService(
   env: Record<string, string | undefined>,
+  script = MAIN,
 ): Promise<RunningService> {
-  const child = spawnService(env);
+  const child = spawnService(env, script);
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   const logs = collectLines(child);
   const port = await waitForListening(child, logs);
@@ -85,9 +87,9 @@ export async function startService(
   return { url: `http://127.0.0.1:${port}`, port, logs, process: child, stop };
 }
 
-/** Runs `node dist/main.js` with exactly this environment (plus PATH and HOME). */
-export function spawnService(env: Record<string, string | undefined>): ChildProcess {
-  return spawn(process.execPath, [MAIN], {
+/** Runs `node dist/main.js` (or `script`) with exactly this environment (plus PATH and HOME). */
+export function spawnService(env: Record<string, string | undefined>, script = MAIN): ChildProcess {
+  return spawn(process.execPath, [script], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
