@@ -59,7 +59,7 @@ export class AuthService {
     private readonly lockout: LoginLockout,
     private readonly events: SecurityEventsRepository,
     /** Present with the built-in accounts only. */
-    @Optional() private readonly builtin: UsersService | null,
+    @Optional() @Inject(UsersService) private readonly builtin: UsersService | null,
   ) {}
 
   /** Built-in accounts only: creates the account and signs in. */

@@ -63,12 +63,16 @@ export class EarlyChecks implements OnModuleInit {
         );
       }
       this.credentials.of(request);
-      if (this.routes.isLibraryRoute(pathOf(request))) checkBody(request);
+      if (this.isLibraryRoute(request)) checkBody(request);
       return null;
     } catch (error) {
       if (!(error instanceof SessionAuthError)) throw error;
       return contractBodyOf(error);
     }
+  }
+
+  private isLibraryRoute(request: HttpRequest): boolean {
+    return this.routes.isLibraryRoute(pathOf(request));
   }
 
   private install(adapterHost: HttpAdapterHost): void {
@@ -82,6 +86,8 @@ export class EarlyChecks implements OnModuleInit {
         ): void;
       }>();
       fastify.addHook('onRequest', async (request, reply) => {
+        // The library's answers carry tokens and personal data: no cache keeps them.
+        if (this.isLibraryRoute(request)) reply.header('Cache-Control', 'no-store');
         const refusal = this.check(request);
         if (!refusal) return;
         return reply
@@ -97,6 +103,7 @@ export class EarlyChecks implements OnModuleInit {
         ): void;
       }>();
       express.use((request, response, next) => {
+        if (this.isLibraryRoute(request)) response.set('Cache-Control', 'no-store');
         const refusal = this.check(request);
         if (!refusal) return next();
         response.status(refusal.status).set('Cache-Control', 'no-store').json(refusal.body);
