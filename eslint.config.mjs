@@ -76,6 +76,29 @@ function libraryLayers() {
       },
     },
     {
+      // The service is an app built on the library: it uses what any app can.
+      files: ['src/**/*.ts'],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            paths: [
+              {
+                name: '@session-service/nestjs/internal',
+                message: 'The service uses the public entry point, @session-service/nestjs.',
+              },
+            ],
+            patterns: [
+              {
+                group: ['**/libs/**'],
+                message: 'Import the library by its package name, @session-service/nestjs.',
+              },
+            ],
+          },
+        ],
+      },
+    },
+    {
       files: ['libs/session-auth/src/core/**/*.ts'],
       rules: rule(
         'core is the bottom layer: it imports no other layer and no platform.',

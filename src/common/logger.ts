@@ -2,7 +2,7 @@ import { LoggerService } from '@nestjs/common';
 import { FastifyReply, FastifyRequest, LogController } from 'fastify';
 import pino, { DestinationStream, Logger } from 'pino';
 import type { LogLevel } from '../config/app-config';
-import { clientAddress } from '@session-service/nestjs/internal';
+import { clientAddress } from '@session-service/nestjs';
 
 /**
  * Secrets never reach a log line: credentials in headers, and any password or token field,

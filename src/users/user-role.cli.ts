@@ -1,10 +1,10 @@
 /* eslint-disable no-console -- a command-line tool: its output is for the operator */
 import 'reflect-metadata';
+import { changeUserRole } from '@session-service/nestjs';
 import { DataSource } from 'typeorm';
 import { loadConfigOrExit } from '../config/load-config-or-exit';
 import { dataSourceOptions } from '../database/data-source-options';
 import { EmbeddedPostgres } from '../database/embedded-postgres';
-import { UsersRepository } from '@session-service/nestjs/internal';
 
 const USAGE = 'Usage: npm run user:role -- <email> <role> [--remove]';
 const ROLE = /^[a-z][a-z0-9_-]{0,31}$/;
@@ -35,8 +35,7 @@ async function main(argv: string[]): Promise<number> {
   const dataSource = new DataSource(dataSourceOptions(config.databaseUrl ?? embedded!.url, true));
   try {
     await dataSource.initialize();
-    const users = new UsersRepository(dataSource);
-    const changed = await users.changeRole(email.trim().toLowerCase(), role, remove);
+    const changed = await changeUserRole(dataSource, email, role, remove);
     if (!changed) {
       console.error(`No user with the email ${email}.`);
       return 1;

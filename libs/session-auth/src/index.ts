@@ -42,6 +42,8 @@ export {
   toContractError,
 } from './http/errors/contract-body';
 export { SessionAuthExceptionFilter } from './http/errors/exception.filter';
+export { clientAddress } from './http/client-address';
+export { changeUserRole } from './users/builtin/change-user-role';
 export { createContractValidationPipe } from './http/validation';
 export { ErrorResponseDto } from './http/dto/error-response.dto';
 export type { SecurityEventType } from './persistence/entities/security-event.entity';

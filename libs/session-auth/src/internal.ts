@@ -1,7 +1,7 @@
 /**
- * The library's internals that the service in this repository still uses directly while its
- * modules move into the library. Not a public API: it changes without notice, and goes once the
- * service is wired through `SessionAuthModule` alone.
+ * The library's internals, for this repository's own tooling alone: the benchmark runs the exact
+ * SQL the service runs, and some tests reach below the public API. Not a public API: it changes
+ * without notice. The service itself (`src/`) uses only the public entry point.
  */
 export { formatDuration, parseDuration } from './core/duration';
 export * from './core/types';
