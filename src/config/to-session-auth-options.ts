@@ -77,6 +77,8 @@ export function sessionAuthOptionsFromEnv(
     loginLockWindow: duration('LOGIN_LOCK_WINDOW'),
     redisUrl: read('REDIS_URL'),
     redisKeyPrefix: read('REDIS_KEY_PREFIX') ?? 'session-service:',
+    // The service is all the library's: a foreign Origin is refused on every unsafe request.
+    originCheck: 'all',
   };
   try {
     return { input: options, resolved: normaliseSessionAuthOptions(options) };

@@ -59,6 +59,7 @@ export {
   type AccessAlgorithm,
   type AccessVerificationKey,
   type KeyMaterial,
+  type OriginCheck,
   type SessionLimitPolicy,
 } from './core/resolved-options';
 export { normaliseSessionAuthOptions } from './options/normalise-options';

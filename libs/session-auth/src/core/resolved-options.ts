@@ -24,6 +24,9 @@ export interface KeyMaterial {
   deviceSecret: Buffer;
 }
 
+/** Which unsafe cross-origin requests the Origin check refuses (see `SessionAuthOptions.originCheck`). */
+export type OriginCheck = 'session' | 'all';
+
 /** What a sign-in over `maxSessionsPerUser` does: end the least recently used session, or refuse. */
 export type SessionLimitPolicy = 'evict-oldest' | 'deny';
 
@@ -57,6 +60,7 @@ export abstract class ResolvedSessionAuthOptions {
   abstract readonly maxSessionsPerUser: number;
   abstract readonly sessionLimitPolicy: SessionLimitPolicy;
   abstract readonly globalGuard: boolean;
+  abstract readonly originCheck: OriginCheck;
   abstract readonly routePrefix: string;
   abstract readonly users: unknown;
   /** True when `users` is undefined: the library's own `users` table holds the accounts. */

@@ -2,12 +2,14 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { SessionAuthError } from '../core/errors';
 import { ResolvedSessionAuthOptions } from '../core/resolved-options';
+import { ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE } from './cookies';
 import { Credentials } from './credentials';
 import { contractBodyOf } from './errors/contract-body';
 import { headerOf, type HttpRequest, pathOf } from './request';
 import { RoutePaths } from './routes';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const SESSION_COOKIES = [ACCESS_COOKIE, REFRESH_COOKIE, CSRF_COOKIE];
 /** The largest body the library's routes take. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
@@ -19,7 +21,8 @@ type Refusal = { status: number; body: ReturnType<typeof contractBodyOf>['body']
  * Origin, then CSRF, then (the library's routes only) the body's type and size, so that a
  * cross-site form post gets 403, not 415.
  * - Origin: an unsafe request from an origin that is neither the app's nor allowed is refused,
- *   whatever its credentials.
+ *   whatever its credentials: every such request with `originCheck: 'all'`, else those to the
+ *   library's routes or carrying its cookies (the app's other routes keep their own CORS rules).
  * - CSRF: decided with the credential itself (see Credentials), so the guards authenticate with
  *   the very credential whose CSRF value was checked.
  *
@@ -56,7 +59,7 @@ export class EarlyChecks implements OnModuleInit {
     if (SAFE_METHODS.has(request.method)) return null;
     try {
       const origin = headerOf(request, 'origin');
-      if (origin !== undefined && !this.allowedOrigins.has(origin)) {
+      if (origin !== undefined && !this.allowedOrigins.has(origin) && this.guardsOrigin(request)) {
         throw new SessionAuthError(
           'origin_not_allowed',
           'Requests from this origin are not allowed.',
@@ -69,6 +72,13 @@ export class EarlyChecks implements OnModuleInit {
       if (!(error instanceof SessionAuthError)) throw error;
       return contractBodyOf(error);
     }
+  }
+
+  /** Whether the Origin check covers this request (see `SessionAuthOptions.originCheck`). */
+  private guardsOrigin(request: HttpRequest): boolean {
+    if (this.options.originCheck === 'all' || this.isLibraryRoute(request)) return true;
+    const cookie = headerOf(request, 'cookie');
+    return cookie !== undefined && SESSION_COOKIES.some((name) => cookie.includes(`${name}=`));
   }
 
   private isLibraryRoute(request: HttpRequest): boolean {

@@ -54,6 +54,7 @@ describe('normaliseSessionAuthOptions', () => {
       maxSessionsPerUser: 0,
       sessionLimitPolicy: 'evict-oldest',
       globalGuard: true,
+      originCheck: 'session',
       routePrefix: '',
       users: undefined,
       builtinUsers: true,
@@ -170,6 +171,11 @@ describe('normaliseSessionAuthOptions', () => {
       expect(error.message).toBe(
         'SessionAuthModule: option sessionLimitPolicy="oldest" is invalid: one of evict-oldest, deny',
       );
+    });
+
+    it("originCheck: 'session' or 'all'", () => {
+      expect(normalise({ originCheck: 'all' }).originCheck).toBe('all');
+      expect(errorOf({ originCheck: 'none' }).option).toBe('originCheck');
     });
 
     it('globalGuard: a boolean', () => {

@@ -1,5 +1,9 @@
 import { formatDuration, parseDuration } from '../core/duration';
-import type { ResolvedSessionAuthOptions, SessionLimitPolicy } from '../core/resolved-options';
+import type {
+  OriginCheck,
+  ResolvedSessionAuthOptions,
+  SessionLimitPolicy,
+} from '../core/resolved-options';
 import { createKeyMaterial } from './key-material';
 import type { SessionAuthOptions } from './session-auth-options';
 import { HIDDEN_VALUE, SessionAuthOptionsError } from './session-auth-options-error';
@@ -12,6 +16,7 @@ const DURATION_FORMS = 'a duration such as 900, 90s, 15m, 12h or 7d (a number is
 const RATE_LIMIT_ACCEPTS =
   'requests per window, such as 30/1m or { limit: 30, window: 60 } (1 or more, over 1s to 1d)';
 const LIMIT_POLICIES: readonly SessionLimitPolicy[] = ['evict-oldest', 'deny'];
+const ORIGIN_CHECKS: readonly OriginCheck[] = ['session', 'all'];
 
 /**
  * Validates `SessionAuthModule`'s options once and fills in the defaults, which equal the
@@ -75,6 +80,7 @@ export function normaliseSessionAuthOptions(input: SessionAuthOptions): Resolved
     maxSessionsPerUser: wholeNumber(input.maxSessionsPerUser, 'maxSessionsPerUser', 0, 0, 1_000),
     sessionLimitPolicy: oneOf(input.sessionLimitPolicy, 'sessionLimitPolicy', LIMIT_POLICIES),
     globalGuard: flag(input.globalGuard, 'globalGuard', true),
+    originCheck: oneOf(input.originCheck, 'originCheck', ORIGIN_CHECKS),
     routePrefix: routePrefix(input.routePrefix === undefined ? '' : input.routePrefix),
     users: input.users,
     builtinUsers: input.users === undefined,

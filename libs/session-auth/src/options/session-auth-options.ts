@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { Type } from '@nestjs/common';
-import type { SessionLimitPolicy } from '../core/resolved-options';
+import type { OriginCheck, SessionLimitPolicy } from '../core/resolved-options';
 import type { SessionAuthUsers } from '../core/users';
 
 /** A duration: a number of seconds (`900`), or the environment's forms `'900'`, `'90s'`, `'15m'`, `'12h'`, `'7d'`. */
@@ -62,6 +62,12 @@ export interface SessionAuthOptions {
   sessionLimitPolicy?: SessionLimitPolicy;
   /** true (default): every route of the app is closed unless `@Public()`; false: only routes that ask. */
   globalGuard?: boolean;
+  /**
+   * Which unsafe requests from a foreign `Origin` (neither `publicUrl` nor in `corsOrigins`) are
+   * refused with 403 `origin_not_allowed`: `'session'` (default), the library's routes and any
+   * request that carries one of its cookies; `'all'`, every one, whatever its credentials.
+   */
+  originCheck?: OriginCheck;
   /** Mounts the library's routes under this path (`'/api'`); default `''`, the paths as documented. */
   routePrefix?: string;
   /**
