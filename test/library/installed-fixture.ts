@@ -15,7 +15,10 @@ export const FIXTURE_SOURCE = resolve(process.cwd(), 'test/library/fixture');
 /** The fixture installed outside this repository, with the library from its tarball. */
 export interface InstalledFixture {
   dir: string;
-  /** The app once compiled: `PLATFORM`, `APP`, `PORT`, `DATABASE_URL`, keys from the environment. */
+  /**
+   * The app once compiled: `PLATFORM`, `APP`, `PORT`, `DATABASE_URL`, keys, and optionally
+   * `ROUTE_PREFIX` and `GLOBAL_PREFIX` from the environment (see src/settings.ts).
+   */
   main: string;
   remove(): void;
 }

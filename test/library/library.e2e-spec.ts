@@ -32,6 +32,8 @@ const GRACE_MS = 2_000;
 const PROPAGATION_MS = 1_000;
 /** The account the own-users fixture's migration seeds (src/own-users/app-users.migration.ts). */
 const SEEDED = { email: 'owner@fixture.example', password: 'fixture-owner-password' };
+/** The cookie the built-in fixture app sets of its own (src/builtin/visit-cookie.interceptor.ts). */
+const HOST_COOKIE = 'fixture_visit';
 
 type Platform = 'express' | 'fastify';
 interface FixtureApp extends RunningService {
@@ -112,7 +114,10 @@ describe('the library installed from its tarball into fresh Nest apps', () => {
   });
 
   describe('as a dependency of apps that run over HTTP', () => {
-    const apps = {} as Record<Platform | 'expressPeer' | 'own', FixtureApp>;
+    const apps = {} as Record<
+      Platform | 'expressPeer' | 'own' | 'routePrefix' | 'globalPrefix',
+      FixtureApp
+    >;
     const schemas: string[] = [];
     // Instances on one database sign with the same keys, as one deployment's do.
     const keys = {
@@ -125,14 +130,22 @@ describe('the library installed from its tarball into fresh Nest apps', () => {
     async function startApp(
       platform: Platform,
       app: 'builtin' | 'own',
-      databaseUrl?: string,
+      options: { databaseUrl?: string; env?: Record<string, string> } = {},
     ): Promise<FixtureApp> {
+      let databaseUrl = options.databaseUrl;
       if (!databaseUrl) {
         const schema = await createTestSchema();
         schemas.push(schema.schema);
         databaseUrl = schema.url;
       }
-      const env = { PLATFORM: platform, APP: app, PORT: '0', DATABASE_URL: databaseUrl, ...keys };
+      const env = {
+        PLATFORM: platform,
+        APP: app,
+        PORT: '0',
+        DATABASE_URL: databaseUrl,
+        ...keys,
+        ...options.env,
+      };
       return { ...(await startService(env, fixture.main)), databaseUrl };
     }
 
@@ -143,10 +156,18 @@ describe('the library installed from its tarball into fresh Nest apps', () => {
         startApp('express', 'builtin').then((app) => (apps.express = app)),
         startApp('fastify', 'builtin').then((app) => (apps.fastify = app)),
         startApp('express', 'own').then((app) => (apps.own = app)),
+        startApp('express', 'builtin', { env: { ROUTE_PREFIX: '/api' } }).then(
+          (app) => (apps.routePrefix = app),
+        ),
+        startApp('fastify', 'builtin', { env: { GLOBAL_PREFIX: 'v1' } }).then(
+          (app) => (apps.globalPrefix = app),
+        ),
       ]);
       for (const outcome of started) if (outcome.status === 'rejected') throw outcome.reason;
       // Started once the first has migrated the schema they share.
-      apps.expressPeer = await startApp('express', 'builtin', apps.express.databaseUrl);
+      apps.expressPeer = await startApp('express', 'builtin', {
+        databaseUrl: apps.express.databaseUrl,
+      });
     }, 180_000);
 
     afterAll(async () => {
@@ -314,6 +335,26 @@ describe('the library installed from its tarball into fresh Nest apps', () => {
             expect(me.body).toMatchObject({ sessionId: body.sessionId, via: 'cookie' });
           });
 
+          it('keeps the cookie the host sets on the same response beside its own three', async () => {
+            const { jar, response } = await signInWithCookies(url());
+            const signedIn = cookiesOf(response);
+            expect(Object.keys(signedIn)).toEqual(
+              expect.arrayContaining([HOST_COOKIE, ACCESS_COOKIE, REFRESH_COOKIE, CSRF_COOKIE]),
+            );
+            expect(signedIn[HOST_COOKIE]).toEqual({
+              value: '1',
+              attributes: expect.arrayContaining(['Path=/', 'HttpOnly', 'SameSite=Lax']),
+            });
+            const refreshed = await request(url())
+              .post('/auth/refresh')
+              .set('Cookie', jar.header('/auth/refresh'))
+              .set('X-CSRF-Token', jar.csrf)
+              .expect(200);
+            expect(Object.keys(cookiesOf(refreshed))).toEqual(
+              expect.arrayContaining([HOST_COOKIE, ACCESS_COOKIE, REFRESH_COOKIE, CSRF_COOKIE]),
+            );
+          });
+
           it('a host POST authenticated by the cookie needs X-CSRF-Token: 403 csrf_token_invalid without it', async () => {
             const { jar, body } = await signInWithCookies(url());
             const post = () => request(url()).post('/notes').set('Cookie', jar.header());
@@ -412,8 +453,15 @@ describe('the library installed from its tarball into fresh Nest apps', () => {
       });
     });
 
-    describe('an app with its own accounts and globalGuard: false (Express)', () => {
+    describe('an app with its own accounts and globalGuard: false, through forRootAsync (Express)', () => {
       const url = () => apps.own.url;
+
+      it('takes its options from the factory: access tokens live the 10m it returns', async () => {
+        const tokens = await login(url(), SEEDED);
+        expect(tokens.expiresIn).toBe(600);
+        const { iat, exp } = decodeJwt(tokens.accessToken).payload;
+        expect((exp as number) - (iat as number)).toBe(600);
+      });
 
       it('leaves a route without a decorator open', async () => {
         await request(url()).get('/notes/open').expect(200, { open: true });
@@ -476,6 +524,73 @@ describe('the library installed from its tarball into fresh Nest apps', () => {
         expect(tables).toEqual({ users: null, sessions: 'sessions' });
       });
     });
+
+    describe('an Express app that mounts the library under routePrefix "/api"', () => {
+      const url = () => apps.routePrefix.url;
+      const api = () => `${url()}/api`;
+
+      it('answers the library’s routes under /api, and not at the root', async () => {
+        const { email, tokens } = await registerUser(api());
+        const signedIn = await login(api(), { email, password: PASSWORD });
+        const answered = await get(api(), '/auth/me', signedIn.accessToken).expect(200);
+        expect(answered.body).toMatchObject({ id: tokens.user.id, sessionId: signedIn.sessionId });
+        // The early checks know the prefixed paths as the library's.
+        expect(answered.headers['cache-control']).toBe('no-store');
+        const jwks = await request(api()).get('/.well-known/jwks.json').expect(200);
+        expect(jwks.body.keys).toContainEqual(
+          expect.objectContaining({ kid: decodeJwt(tokens.accessToken).header.kid }),
+        );
+
+        await request(url()).post('/auth/login').send({ email, password: PASSWORD }).expect(404);
+        await get(url(), '/auth/me', signedIn.accessToken).expect(404);
+        await request(url()).get('/.well-known/jwks.json').expect(404);
+      });
+
+      it('scopes the refresh cookie to /api/auth, where a cookie refresh rotates and logout clears it', async () => {
+        await expectCookieSessionUnder(url(), '/api');
+      });
+
+      it('refuses a cross-site form post to /api/auth/login with 403 before the body, and 415 without an Origin', async () => {
+        const formPost = () =>
+          request(api())
+            .post('/auth/login')
+            .set('Content-Type', 'text/plain')
+            .send(`{"email":"${uniqueEmail()}","password":"${PASSWORD}"}`);
+        expectContractError(
+          await formPost().set('Origin', 'https://evil.example'),
+          403,
+          'origin_not_allowed',
+        );
+        expectContractError(await formPost(), 415, 'unsupported_media_type');
+      });
+
+      it('leaves the host’s routes where they are, and closed', async () => {
+        expectContractError(await request(url()).get('/notes'), 401, 'access_token_missing');
+        const { tokens } = await registerUser(api());
+        await get(url(), '/notes', tokens.accessToken).expect(200);
+        await get(url(), '/api/notes', tokens.accessToken).expect(404);
+      });
+    });
+
+    describe('a Fastify app whose host sets the global prefix "v1"', () => {
+      const url = () => apps.globalPrefix.url;
+      const v1 = () => `${url()}/v1`;
+
+      it('serves the library’s routes and the host’s under /v1', async () => {
+        const { tokens } = await registerUser(v1());
+        await get(v1(), '/auth/me', tokens.accessToken).expect(200);
+        expectContractError(await request(v1()).get('/notes'), 401, 'access_token_missing');
+        await get(v1(), '/notes', tokens.accessToken).expect(200);
+        await request(url())
+          .post('/auth/register')
+          .send({ email: uniqueEmail(), password: PASSWORD })
+          .expect(404);
+      });
+
+      it('scopes the refresh cookie to /v1/auth, where a cookie refresh rotates and logout clears it', async () => {
+        await expectCookieSessionUnder(url(), '/v1');
+      });
+    });
   });
 });
 
@@ -501,6 +616,61 @@ async function untilRefused(
     if (response.status !== 200 || Date.now() > deadline) return response;
     await sleep(50);
   }
+}
+
+/**
+ * A browser session with the library's routes under `prefix`: the refresh cookie is scoped to
+ * `<prefix>/auth`, so a browser sends it there and nowhere else; a refresh by that cookie (with the
+ * CSRF header) rotates it, and logout there clears it on the same path and ends the session.
+ */
+async function expectCookieSessionUnder(origin: string, prefix: string): Promise<void> {
+  const base = `${origin}${prefix}`;
+  const authPath = `${prefix}/auth`;
+  const { jar, body, response } = await signInWithCookies(base);
+  const issued = cookiesOf(response);
+  expect(issued[REFRESH_COOKIE].attributes).toContain(`Path=${authPath}`);
+  expect(issued[ACCESS_COOKIE].attributes).toContain('Path=/');
+  expect(issued[CSRF_COOKIE].attributes).toContain('Path=/');
+  expect(jar.header(`${authPath}/refresh`)).toContain(REFRESH_COOKIE);
+
+  const refreshBefore = jar.cookies[REFRESH_COOKIE];
+  // Without the refresh cookie there is nothing to refresh with: the cookie is what rotates.
+  expectContractError(
+    await request(base)
+      .post('/auth/refresh')
+      .set('Cookie', jar.header('/'))
+      .set('X-CSRF-Token', jar.csrf),
+    401,
+    'refresh_token_missing',
+  );
+  const refreshed = await request(base)
+    .post('/auth/refresh')
+    .set('Cookie', jar.header(`${authPath}/refresh`))
+    .set('X-CSRF-Token', jar.csrf)
+    .expect(200);
+  expect(refreshed.body).toMatchObject({ sessionId: body.sessionId });
+  expect(cookiesOf(refreshed)[REFRESH_COOKIE].attributes).toContain(`Path=${authPath}`);
+  jar.take(refreshed);
+  expect(jar.cookies[REFRESH_COOKIE]).not.toBe(refreshBefore);
+
+  const rotatedCookies = jar.header(`${authPath}/refresh`);
+  const logout = await request(base)
+    .post('/auth/logout')
+    .set('Cookie', jar.header(`${authPath}/logout`))
+    .set('X-CSRF-Token', jar.csrf)
+    .expect(204);
+  // A browser deletes a cookie only when the clearing one names the same path.
+  expect(cookiesOf(logout)[REFRESH_COOKIE].attributes).toEqual(
+    expect.arrayContaining(['Max-Age=0', `Path=${authPath}`]),
+  );
+  expectContractError(
+    await request(base)
+      .post('/auth/refresh')
+      .set('Cookie', rotatedCookies)
+      .set('X-CSRF-Token', jar.csrf),
+    401,
+    'session_revoked',
+  );
 }
 
 function maxAge(attributes: string[]): number {

@@ -22,29 +22,46 @@ export function cookiesOf(response: Response): Record<string, Cookie> {
   return cookies;
 }
 
-/** A minimal browser: keeps the cookies, sends them back, reads the CSRF one. */
+/** A minimal browser: keeps the cookies with their paths, sends them back, reads the CSRF one. */
 export class Jar {
   cookies: Record<string, string> = {};
+  /** Each cookie's `Path` attribute as it was set. */
+  private readonly paths: Record<string, string> = {};
   take(response: Response): void {
     for (const [name, cookie] of Object.entries(cookiesOf(response))) {
-      if (cookie.attributes.includes('Max-Age=0')) delete this.cookies[name];
-      else this.cookies[name] = cookie.value;
+      if (cookie.attributes.includes('Max-Age=0')) {
+        delete this.cookies[name];
+        continue;
+      }
+      this.cookies[name] = cookie.value;
+      const path = cookie.attributes.find((attribute) => attribute.startsWith('Path='));
+      this.paths[name] = path ? path.slice(5) : '/';
     }
   }
   /**
-   * The Cookie header a browser sends to `path`: longer cookie paths first, as RFC 6265 orders
-   * them (the refresh cookie, Path=/auth, before the Path=/ ones).
+   * The Cookie header a browser sends to `path`: the cookies whose path covers it, longer cookie
+   * paths first, as RFC 6265 orders them (the refresh cookie, Path=/auth, before the Path=/ ones).
    */
   header(path = '/'): string {
     return Object.entries(this.cookies)
-      .filter(([name]) => name !== REFRESH_COOKIE || path.startsWith('/auth/'))
-      .sort(([a], [b]) => Number(b === REFRESH_COOKIE) - Number(a === REFRESH_COOKIE))
-      .map(([name, value]) => `${name}=${value}`)
+      .map(([name, value]) => ({ name, value, scope: this.paths[name] ?? '/' }))
+      .filter(({ scope }) => pathMatches(path, scope))
+      .sort((a, b) => b.scope.length - a.scope.length)
+      .map(({ name, value }) => `${name}=${value}`)
       .join('; ');
   }
   get csrf(): string {
     return this.cookies[CSRF_COOKIE];
   }
+}
+
+/** RFC 6265 §5.1.4: a cookie's path covers itself and the paths below it. */
+function pathMatches(requestPath: string, cookiePath: string): boolean {
+  return (
+    requestPath === cookiePath ||
+    (requestPath.startsWith(cookiePath) &&
+      (cookiePath.endsWith('/') || requestPath[cookiePath.length] === '/'))
+  );
 }
 
 /** A new account signed in with the cookie transport: its browser's jar and the answer's body. */
