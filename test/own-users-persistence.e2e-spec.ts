@@ -65,13 +65,22 @@ function postgres(url: string, migrate: boolean): DataSource {
   });
 }
 
-/** One instance of the library's session providers, as its module provides them. */
+/** One instance of the library's session providers, as its module provides them, started. */
 async function instance(
   dataSource: DataSource,
   url: string,
   resolved: ResolvedSessionAuthOptions,
 ): Promise<TestingModule> {
-  const moduleRef = await Test.createTestingModule({
+  return (await providers(dataSource, url, resolved)).init();
+}
+
+/** The same providers, built but not started: no listener connects. */
+function providers(
+  dataSource: DataSource,
+  url: string,
+  resolved: ResolvedSessionAuthOptions,
+): Promise<TestingModule> {
+  return Test.createTestingModule({
     providers: [
       { provide: ResolvedSessionAuthOptions, useValue: resolved },
       { provide: DataSource, useValue: dataSource },
@@ -84,7 +93,6 @@ async function instance(
       RevocationListener,
     ],
   }).compile();
-  return moduleRef.init();
 }
 
 function presentedOf(issued: {
@@ -281,19 +289,7 @@ describe('persistence for an app with its own users', () => {
   });
 
   it('refuses calls that belong to the built-in accounts, before any statement', async () => {
-    const builtin = await Test.createTestingModule({
-      providers: [
-        { provide: ResolvedSessionAuthOptions, useValue: options(undefined) },
-        { provide: DataSource, useValue: dataSource },
-        { provide: RevocationListenerOptions, useValue: { connectionString: url } },
-        SessionsService,
-        SessionsRepository,
-        UserRoleChangesRepository,
-        RefreshTokens,
-        RevokedSessions,
-        RevocationListener,
-      ],
-    }).compile();
+    const builtin = await providers(dataSource, url, options(undefined));
     const userId = randomUUID();
     const service = builtin.get(SessionsService);
     await expect(service.start(userId, null, CLIENT)).rejects.toThrow(/verified password hash/);

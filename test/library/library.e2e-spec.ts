@@ -45,6 +45,24 @@ interface FixtureApp extends RunningService {
  * Nest apps outside this repository (test/library/fixture), proves over HTTP on Express and on
  * Fastify that the contract holds on the library's routes and on the host's own.
  */
+/**
+ * A cross-site form post (no credentials, a body that is not JSON) to the sign-in route under
+ * `base`: refused for its Origin before the body is read, and for its body without an Origin.
+ */
+async function expectFormPostRefused(base: string): Promise<void> {
+  const formPost = () =>
+    request(base)
+      .post('/auth/login')
+      .set('Content-Type', 'text/plain')
+      .send(`{"email":"${uniqueEmail()}","password":"${PASSWORD}"}`);
+  expectContractError(
+    await formPost().set('Origin', 'https://evil.example'),
+    403,
+    'origin_not_allowed',
+  );
+  expectContractError(await formPost(), 415, 'unsupported_media_type');
+}
+
 describe('the library installed from its tarball into fresh Nest apps', () => {
   let tarball: string;
   let fixture: InstalledFixture;
@@ -386,18 +404,7 @@ describe('the library installed from its tarball into fresh Nest apps', () => {
             await post().set('Origin', 'https://app.example').send({ text: 'hi' }).expect(201);
             await post().set('Origin', 'http://localhost:3000').send({ text: 'hi' }).expect(201);
 
-            // A cross-site form post: no credentials and a body that is not JSON.
-            const formPost = () =>
-              request(url())
-                .post('/auth/login')
-                .set('Content-Type', 'text/plain')
-                .send(`{"email":"${uniqueEmail()}","password":"${PASSWORD}"}`);
-            expectContractError(
-              await formPost().set('Origin', 'https://evil.example'),
-              403,
-              'origin_not_allowed',
-            );
-            expectContractError(await formPost(), 415, 'unsupported_media_type');
+            await expectFormPostRefused(url());
           });
 
           it('refreshes by cookie with new cookies, and logout clears them and ends the session', async () => {
@@ -551,17 +558,7 @@ describe('the library installed from its tarball into fresh Nest apps', () => {
       });
 
       it('refuses a cross-site form post to /api/auth/login with 403 before the body, and 415 without an Origin', async () => {
-        const formPost = () =>
-          request(api())
-            .post('/auth/login')
-            .set('Content-Type', 'text/plain')
-            .send(`{"email":"${uniqueEmail()}","password":"${PASSWORD}"}`);
-        expectContractError(
-          await formPost().set('Origin', 'https://evil.example'),
-          403,
-          'origin_not_allowed',
-        );
-        expectContractError(await formPost(), 415, 'unsupported_media_type');
+        await expectFormPostRefused(api());
       });
 
       it('leaves the host’s routes where they are, and closed', async () => {
