@@ -86,11 +86,11 @@ export class Credentials {
   of(request: HttpRequest): RequestCredential | null {
     let credential = this.chosen.get(request);
     if (credential === undefined) {
-      credential = chooseCredential(
-        request,
-        this.options.keys.csrfSecret,
-        this.routes.refreshRouteOf(pathOf(request)),
-      );
+      // The refresh-cookie routes take POST only: a safe request's path need not be looked at.
+      const route = SAFE_METHODS.has(request.method)
+        ? null
+        : this.routes.refreshRouteOf(pathOf(request));
+      credential = chooseCredential(request, this.options.keys.csrfSecret, route);
       this.chosen.set(request, credential);
     }
     return credential;

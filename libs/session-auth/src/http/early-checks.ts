@@ -54,19 +54,26 @@ export class EarlyChecks implements OnModuleInit {
     }
   }
 
-  /** The refusal a request gets before its body is read, or null to let it through. */
-  check(request: HttpRequest): Refusal | null {
+  /**
+   * The refusal a request gets before its body is read, or null to let it through. `library`:
+   * whether the request is for one of the library's routes.
+   */
+  check(request: HttpRequest, library: boolean): Refusal | null {
     if (SAFE_METHODS.has(request.method)) return null;
     try {
       const origin = headerOf(request, 'origin');
-      if (origin !== undefined && !this.allowedOrigins.has(origin) && this.guardsOrigin(request)) {
+      if (
+        origin !== undefined &&
+        !this.allowedOrigins.has(origin) &&
+        this.guardsOrigin(request, library)
+      ) {
         throw new SessionAuthError(
           'origin_not_allowed',
           'Requests from this origin are not allowed.',
         );
       }
       this.credentials.of(request);
-      if (this.isLibraryRoute(request)) checkBody(request);
+      if (library) checkBody(request);
       return null;
     } catch (error) {
       if (!(error instanceof SessionAuthError)) throw error;
@@ -75,8 +82,8 @@ export class EarlyChecks implements OnModuleInit {
   }
 
   /** Whether the Origin check covers this request (see `SessionAuthOptions.originCheck`). */
-  private guardsOrigin(request: HttpRequest): boolean {
-    if (this.options.originCheck === 'all' || this.isLibraryRoute(request)) return true;
+  private guardsOrigin(request: HttpRequest, library: boolean): boolean {
+    if (this.options.originCheck === 'all' || library) return true;
     const cookie = headerOf(request, 'cookie');
     return cookie !== undefined && SESSION_COOKIES.some((name) => cookie.includes(`${name}=`));
   }
@@ -96,9 +103,10 @@ export class EarlyChecks implements OnModuleInit {
         ): void;
       }>();
       fastify.addHook('onRequest', async (request, reply) => {
+        const library = this.isLibraryRoute(request);
         // The library's answers carry tokens and personal data: no cache keeps them.
-        if (this.isLibraryRoute(request)) reply.header('Cache-Control', 'no-store');
-        const refusal = this.check(request);
+        if (library) reply.header('Cache-Control', 'no-store');
+        const refusal = this.check(request, library);
         if (!refusal) return;
         return reply
           .code(refusal.status)
@@ -113,8 +121,9 @@ export class EarlyChecks implements OnModuleInit {
         ): void;
       }>();
       express.use((request, response, next) => {
-        if (this.isLibraryRoute(request)) response.set('Cache-Control', 'no-store');
-        const refusal = this.check(request);
+        const library = this.isLibraryRoute(request);
+        if (library) response.set('Cache-Control', 'no-store');
+        const refusal = this.check(request, library);
         if (!refusal) return next();
         response.status(refusal.status).set('Cache-Control', 'no-store').json(refusal.body);
       });
