@@ -138,6 +138,28 @@ function libraryLayers() {
       ),
     },
     {
+      // Apps that only verify tokens install neither the database drivers nor argon2: nothing
+      // here may load them (resource-server/import-graph.spec.ts checks the imports' imports).
+      files: ['libs/session-auth/src/resource-server/**/*.ts'],
+      rules: rule(
+        'resource-server loads without typeorm, pg, argon2 or ioredis: it uses core, the token cache, the decorators and the guard base, never persistence, the built-in users, the session domain or SessionAuthModule.',
+        [
+          '**/persistence/**',
+          '**/users/builtin/**',
+          '**/options/**',
+          '**/domain/sessions/**',
+          '**/domain/auth.service',
+          '**/http/auth.guard',
+          '**/http/strategies',
+          '**/session-auth.module',
+          'typeorm/*',
+          'pg/*',
+          '@nestjs/typeorm/*',
+        ],
+        [...platforms, 'typeorm', 'pg', 'argon2', 'ioredis', '@nestjs/typeorm'],
+      ),
+    },
+    {
       files: ['libs/session-auth/src/options/**/*.ts'],
       rules: rule(
         'The options layer sits under the module alone: it never imports the service.',

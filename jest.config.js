@@ -9,6 +9,8 @@ const transform = {
 const moduleNameMapper = {
   '^@session-service/nestjs$': '<rootDir>/libs/session-auth/src/index.ts',
   '^@session-service/nestjs/internal$': '<rootDir>/libs/session-auth/src/internal.ts',
+  '^@session-service/nestjs/resource-server$':
+    '<rootDir>/libs/session-auth/src/resource-server/index.ts',
 };
 /**
  * test/library/fixture is a separate app, installed and compiled outside the repository by
