@@ -14,6 +14,7 @@ export default tseslint.config(
       'test-output/**',
       // A separate app that imports the library as its users do: test/library/library.e2e-spec.ts.
       'test/library/fixture/**',
+      'test/library/resource-server-fixture/**',
     ],
   },
   js.configs.recommended,

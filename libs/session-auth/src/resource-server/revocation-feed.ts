@@ -269,7 +269,8 @@ function problemOf(error: unknown): string {
   if (error instanceof FeedAnswer) return error.problem;
   const { name, message, cause } = error as { name?: string; message?: string; cause?: unknown };
   if (name === 'TimeoutError') return 'no answer in time';
-  const code = (cause as { code?: unknown } | undefined)?.code;
+  const { code, message: causeMessage } = (cause ?? {}) as { code?: unknown; message?: unknown };
   if (typeof code === 'string') return `connection failed (${code})`;
+  if (typeof causeMessage === 'string') return `${message} (${causeMessage})`;
   return message ? `${name ?? 'Error'}: ${message}` : String(error);
 }
