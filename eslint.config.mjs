@@ -14,6 +14,7 @@ export default tseslint.config(
       'test-output/**',
       // A separate app that imports the library as its users do: test/library/library.e2e-spec.ts.
       'test/library/fixture/**',
+      'test/library/resource-server-fixture/**',
     ],
   },
   js.configs.recommended,
@@ -135,6 +136,28 @@ function libraryLayers() {
       rules: rule(
         'http receives resolved options from the module and reaches the tables through the domain: it imports neither options nor persistence.',
         ['**/options/**', '**/persistence/**'],
+      ),
+    },
+    {
+      // Apps that only verify tokens install neither the database drivers nor argon2: nothing
+      // here may load them (resource-server/import-graph.spec.ts checks the imports' imports).
+      files: ['libs/session-auth/src/resource-server/**/*.ts'],
+      rules: rule(
+        'resource-server loads without typeorm, pg, argon2 or ioredis: it uses core, the token cache, the decorators and the guard base, never persistence, the built-in users, the session domain or SessionAuthModule.',
+        [
+          '**/persistence/**',
+          '**/users/builtin/**',
+          '**/options/**',
+          '**/domain/sessions/**',
+          '**/domain/auth.service',
+          '**/http/auth.guard',
+          '**/http/strategies',
+          '**/session-auth.module',
+          'typeorm/*',
+          'pg/*',
+          '@nestjs/typeorm/*',
+        ],
+        [...platforms, 'typeorm', 'pg', 'argon2', 'ioredis', '@nestjs/typeorm'],
       ),
     },
     {

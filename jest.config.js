@@ -9,12 +9,18 @@ const transform = {
 const moduleNameMapper = {
   '^@session-service/nestjs$': '<rootDir>/libs/session-auth/src/index.ts',
   '^@session-service/nestjs/internal$': '<rootDir>/libs/session-auth/src/internal.ts',
+  '^@session-service/nestjs/resource-server$':
+    '<rootDir>/libs/session-auth/src/resource-server/index.ts',
 };
 /**
- * test/library/fixture is a separate app, installed and compiled outside the repository by
- * test/library/library.e2e-spec.ts: neither its sources nor its package.json are Jest's.
+ * test/library/fixture and test/library/resource-server-fixture are separate apps, installed and
+ * compiled outside the repository by the specs beside them: neither their sources nor their
+ * package.json are Jest's.
  */
-const fixture = ['<rootDir>/test/library/fixture/'];
+const fixture = [
+  '<rootDir>/test/library/fixture/',
+  '<rootDir>/test/library/resource-server-fixture/',
+];
 const esm = {
   extensionsToTreatAsEsm: ['.ts'],
   transform,

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm run pack:lib`: builds the library and writes its npm tarball to dist/pack/, the only .tgz
- * there; its path is the last line printed, for scripts and tests to pick up.
+ * there; its path is the last line printed, for scripts and tests to pick up. Fails when an entry
+ * point is missing from it.
  */
 const { execFileSync } = require('node:child_process');
 const { existsSync, mkdirSync, readdirSync, rmSync } = require('node:fs');
@@ -24,7 +25,18 @@ const packed = JSON.parse(
     { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
   ),
 );
+assertEntryPoints(packed[0].files.map((file) => file.path));
 console.log(join(destination, packed[0].filename));
+
+/** Each entry point of package.json's `exports` must be in the tarball, or installs break on use. */
+function assertEntryPoints(files) {
+  const missing = ['dist/index.js', 'dist/resource-server/index.js'].filter(
+    (entry) => !files.includes(entry),
+  );
+  if (missing.length) {
+    throw new Error(`The tarball lacks ${missing.map((entry) => `package/${entry}`).join(', ')}`);
+  }
+}
 
 /**
  * `tsc -b` never deletes the output of a source that was moved or removed: such files would ship.

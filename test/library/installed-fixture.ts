@@ -11,6 +11,11 @@ const NPM_FLAGS = ['--prefer-offline', '--no-audit', '--no-fund'];
 
 /** The committed fixture: a fresh Nest app's sources, package.json and lockfile. */
 export const FIXTURE_SOURCE = resolve(process.cwd(), 'test/library/fixture');
+/** An app that only verifies tokens: no typeorm, pg, argon2 or ioredis in its package.json. */
+export const RESOURCE_SERVER_FIXTURE_SOURCE = resolve(
+  process.cwd(),
+  'test/library/resource-server-fixture',
+);
 
 /** The fixture installed outside this repository, with the library from its tarball. */
 export interface InstalledFixture {
@@ -42,15 +47,19 @@ export async function packLibrary(): Promise<string> {
 }
 
 /**
- * Copies the fixture to a fresh folder outside the repository and installs its dependencies and
- * the tarball there with npm: a real install, nothing links back into this repository.
+ * Copies the fixture (or another one, `source`) to a fresh folder outside the repository and
+ * installs its dependencies and the tarball there with npm: a real install, nothing links back
+ * into this repository.
  */
-export async function installFixture(tarball: string): Promise<InstalledFixture> {
-  const cache = await installedDependencies();
+export async function installFixture(
+  tarball: string,
+  source = FIXTURE_SOURCE,
+): Promise<InstalledFixture> {
+  const cache = await installedDependencies(source);
   const dir = mkdtempSync(join(tmpdir(), 'session-auth-fixture-run-'));
   try {
     await run('cp', ['-a', `${cache}/.`, dir]);
-    cpSync(FIXTURE_SOURCE, dir, {
+    cpSync(source, dir, {
       recursive: true,
       filter: (path) => !['node_modules', 'dist'].includes(basename(path)),
     });
@@ -79,15 +88,15 @@ export async function compileFixture(fixture: InstalledFixture): Promise<void> {
  * changed lockfile gets a folder of its own. Built beside the cache and renamed into place, so an
  * interrupted install never leaves half a cache behind.
  */
-async function installedDependencies(): Promise<string> {
-  const lockfile = readFileSync(join(FIXTURE_SOURCE, 'package-lock.json'));
+async function installedDependencies(source: string): Promise<string> {
+  const lockfile = readFileSync(join(source, 'package-lock.json'));
   const hash = createHash('sha256').update(lockfile).digest('hex');
   const cache = join(tmpdir(), `session-auth-fixture-${hash}`);
   if (existsSync(cache)) return cache;
   const partial = mkdtempSync(`${cache}.partial-`);
   try {
     for (const file of ['package.json', 'package-lock.json']) {
-      cpSync(join(FIXTURE_SOURCE, file), join(partial, file));
+      cpSync(join(source, file), join(partial, file));
     }
     await run(npm, ['ci', ...NPM_FLAGS], { cwd: partial });
     // Another run may have finished the same cache meanwhile: then its copy is as good as ours.

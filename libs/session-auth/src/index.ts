@@ -31,8 +31,8 @@ export {
   Public,
   Roles,
   ROLES_KEY,
-  SessionAuthGuard,
-} from './http/auth.guard';
+} from './http/decorators';
+export { SessionAuthGuard } from './http/auth.guard';
 export { RateLimitGuard } from './http/rate-limit.guard';
 export { ACCESS_STRATEGY, REFRESH_STRATEGY } from './http/strategies';
 export {

@@ -1,3 +1,6 @@
+/** A duration: a number of seconds (`900`), or the environment's forms `'900'`, `'90s'`, `'15m'`, `'12h'`, `'7d'`. */
+export type Duration = number | `${number}` | `${number}${'s' | 'm' | 'h' | 'd'}`;
+
 const UNIT_MS: Record<string, number> = {
   s: 1_000,
   m: 60_000,
@@ -24,4 +27,12 @@ export function formatDuration(ms: number): string {
     if (ms >= UNIT_MS[unit] && ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
   }
   return ms % 1_000 === 0 ? `${ms / 1_000}s` : `${ms}ms`;
+}
+
+/** Milliseconds from a `Duration`; a number counts seconds, as a bare number does in the environment. */
+export function durationMs(value: unknown): number | null {
+  if (typeof value === 'number') {
+    return Number.isSafeInteger(value) && value >= 0 && value <= 999_999_999 ? value * 1_000 : null;
+  }
+  return typeof value === 'string' ? parseDuration(value) : null;
 }

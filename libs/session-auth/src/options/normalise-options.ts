@@ -1,4 +1,4 @@
-import { formatDuration, parseDuration } from '../core/duration';
+import { durationMs, formatDuration, parseDuration } from '../core/duration';
 import type {
   OriginCheck,
   ResolvedSessionAuthOptions,
@@ -100,16 +100,6 @@ function text(value: unknown, option: string, accepts: string): string {
     throw new SessionAuthOptionsError(option, accepts, shown(value));
   }
   return value;
-}
-
-/** Milliseconds from a `Duration`; a number counts seconds, as a bare number does in the environment. */
-function durationMs(value: unknown): number | null {
-  if (typeof value === 'number') {
-    return Number.isSafeInteger(value) && value >= 0 && value <= 999_999_999
-      ? value * SECOND
-      : null;
-  }
-  return typeof value === 'string' ? parseDuration(value) : null;
 }
 
 function duration(

@@ -11,7 +11,7 @@ import type { ClientInfo } from '../../core/types';
 import { SESSION_AUTH_USERS, type SessionAuthUsers } from '../../core/users';
 import { isUuid } from '../../core/uuid';
 import { SessionsService } from '../../domain/sessions/sessions.service';
-import { Roles } from '../auth.guard';
+import { Roles } from '../decorators';
 import { Client } from '../client-info';
 import { ErrorResponseDto } from '../dto/error-response.dto';
 import { SessionDto } from '../dto/session.dto';

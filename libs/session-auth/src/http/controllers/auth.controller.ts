@@ -17,7 +17,7 @@ import { SessionAuthError } from '../../core/errors';
 import type { AuthenticatedUser, ClientInfo, PresentedRefreshToken } from '../../core/types';
 import { AuthService, type IssuedTokens } from '../../domain/auth.service';
 import { SessionsService } from '../../domain/sessions/sessions.service';
-import { Auth, type AuthenticatedRequest, CurrentUser, Public } from '../auth.guard';
+import { Auth, type AuthenticatedRequest, CurrentUser, Public } from '../decorators';
 import { Client } from '../client-info';
 import { SessionCookies } from '../cookies';
 import { deviceCookieOf } from '../credentials';

@@ -1,7 +1,7 @@
 import { Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { JwkSet, type JwkSetDocument } from '../../domain/tokens/jwk-set';
-import { Public } from '../auth.guard';
+import { Public } from '../decorators';
 import { LibraryController } from './library-controller';
 
 @ApiTags('keys')

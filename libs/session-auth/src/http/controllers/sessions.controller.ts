@@ -8,7 +8,7 @@ import {
 } from '@nestjs/swagger';
 import type { AuthenticatedUser, ClientInfo } from '../../core/types';
 import { SessionsService } from '../../domain/sessions/sessions.service';
-import { Auth, CurrentUser } from '../auth.guard';
+import { Auth, CurrentUser } from '../decorators';
 import { Client } from '../client-info';
 import { SessionCookies } from '../cookies';
 import { ErrorResponseDto } from '../dto/error-response.dto';

@@ -2,7 +2,7 @@ import { Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../../core/types';
 import { AuthService, type SecurityEventView } from '../../domain/auth.service';
-import { Auth, CurrentUser } from '../auth.guard';
+import { Auth, CurrentUser } from '../decorators';
 import { SecurityEventDto } from '../dto/security-event.dto';
 import { UserDto } from '../dto/user.dto';
 import { LibraryController } from './library-controller';

@@ -1,13 +1,33 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import * as argon2 from 'argon2';
 
-/** OWASP's argon2id baseline: 19 MiB of memory, two passes, one lane. */
+type Argon2 = typeof import('argon2');
+
+/**
+ * OWASP's argon2id baseline: 19 MiB of memory, two passes, one lane. `type` is argon2's own value
+ * for argon2id, written out so that this constant loads without argon2 (the benchmark imports it).
+ */
 export const ARGON2_OPTIONS = {
-  type: argon2.argon2id,
+  type: 2,
   memoryCost: 19_456,
   timeCost: 2,
   parallelism: 1,
 } as const;
+
+let loading: Promise<Argon2> | undefined;
+
+/**
+ * Loads argon2 on first use, so that an app with its own accounts, or one that only verifies
+ * tokens, need not install it: the package declares it an optional peer dependency.
+ */
+function argon2(): Promise<Argon2> {
+  loading ??= import('argon2').catch((error: unknown) => {
+    loading = undefined;
+    throw new Error('The built-in accounts hash passwords with argon2: npm install argon2', {
+      cause: error,
+    });
+  });
+  return loading;
+}
 
 @Injectable()
 export class PasswordHasher implements OnModuleInit {
@@ -18,14 +38,15 @@ export class PasswordHasher implements OnModuleInit {
     this.dummyHash = await this.hash('dummy password that never matches anything');
   }
 
-  hash(password: string): Promise<string> {
-    return argon2.hash(password, ARGON2_OPTIONS);
+  async hash(password: string): Promise<string> {
+    return (await argon2()).hash(password, ARGON2_OPTIONS);
   }
 
   /** Verifies against the stored hash, or against the dummy one when there is no user. */
   async verify(hash: string | null, password: string): Promise<boolean> {
+    const { verify } = await argon2();
     try {
-      const matches = await argon2.verify(hash ?? this.dummyHash, password);
+      const matches = await verify(hash ?? this.dummyHash, password);
       return matches && hash !== null;
     } catch {
       // A stored value that is not a valid hash never matches.
@@ -34,7 +55,7 @@ export class PasswordHasher implements OnModuleInit {
   }
 
   /** True for hashes made with weaker (or other) parameters: re-hash at the next good login. */
-  needsRehash(hash: string): boolean {
-    return argon2.needsRehash(hash, ARGON2_OPTIONS);
+  async needsRehash(hash: string): Promise<boolean> {
+    return (await argon2()).needsRehash(hash, ARGON2_OPTIONS);
   }
 }

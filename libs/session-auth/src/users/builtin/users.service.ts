@@ -48,7 +48,7 @@ export class UsersService {
       await this.events.record({ userId: user.id, type: 'login_failed', ...client });
       return null;
     }
-    if (this.hasher.needsRehash(user.passwordHash)) {
+    if (await this.hasher.needsRehash(user.passwordHash)) {
       const rehashed = await this.hasher.hash(password);
       // Lost to a password change: the old hash stays the credential, and the session refuses it.
       if (await this.users.replacePasswordHash(user.id, user.passwordHash, rehashed)) {
