@@ -95,11 +95,19 @@ describe('the library installed from its tarball into fresh Nest apps', () => {
         exports: 'object',
         fifteenMinutes: 900_000,
         // What a host passes to its DataSource; deployed databases have these migration names recorded.
-        entities: ['User', 'SecurityEvent', 'Session', 'RefreshToken', 'LoginFailure'],
+        entities: [
+          'User',
+          'SecurityEvent',
+          'Session',
+          'RefreshToken',
+          'LoginFailure',
+          'SessionRevocation',
+        ],
         migrations: [
           'InitialSchema1764086400000',
           'RolesChangedAt1765000000000',
           'LoginFailures1796536800000',
+          'SessionRevocations1796544000000',
         ],
         hidden: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
         // No cookie plugin, and Redis only with redisUrl; the OpenAPI metadata and the Passport
