@@ -363,6 +363,25 @@ describe('the revocation feed', () => {
       }
     });
 
+    it('keeps a stream open while its instance loses the database, and sends what it missed after', async () => {
+      const stream = await openFeed(b.url);
+      const user = await registerUser(a.url);
+      await instances.proxy.cut();
+      try {
+        await logout(a.url, user.tokens);
+        await sleep(1_000);
+        expect(sidsOf(stream.events)).not.toContain(user.tokens.sessionId);
+      } finally {
+        await instances.proxy.restore();
+      }
+      try {
+        await stream.until(() => sidsOf(stream.events).includes(user.tokens.sessionId), 5_000);
+        expect(stream.response.complete).toBe(false);
+      } finally {
+        stream.close();
+      }
+    });
+
     it('sends a heartbeat comment within 16 s', async () => {
       const stream = await openFeed(a.url);
       try {
@@ -402,5 +421,14 @@ describe('the revocation feed with a short ACCESS_TOKEN_TTL', () => {
     } finally {
       stream.close();
     }
+  });
+
+  it('ends its open streams when the service stops, and stops promptly', async () => {
+    const stream = await openFeed(app.url);
+    const ended = new Promise<void>((done) => stream.response.once('close', done));
+    const stoppingAt = Date.now();
+    expect(await app.stop()).toBe(0);
+    await ended;
+    expect(Date.now() - stoppingAt).toBeLessThan(5_000);
   });
 });

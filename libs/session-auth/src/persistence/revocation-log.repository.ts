@@ -16,12 +16,13 @@ export interface RevocationLogRow {
 /**
  * Parameter: the last seq already read ('0' for none). The rows after it still inside the window,
  * in seq order, which is commit order (see SessionsRepository.revoke): a row not yet visible can
- * only have a greater seq than every row returned.
+ * only have a greater seq than every row returned. Ordered by the bigint column, not by the text
+ * the row carries ('10' sorts before '8').
  */
-const READ_AFTER = `SELECT seq::text AS seq, kind, session_id, revoked_at, until
-   FROM session_revocations
-  WHERE seq > $1::bigint AND until > now()
-  ORDER BY seq`;
+const READ_AFTER = `SELECT r.seq::text AS seq, r.kind, r.session_id, r.revoked_at, r.until
+   FROM session_revocations r
+  WHERE r.seq > $1::bigint AND r.until > now()
+  ORDER BY r.seq`;
 
 /** Parameter: how many rows at most. */
 const DELETE_EXPIRED = `WITH deleted AS (
