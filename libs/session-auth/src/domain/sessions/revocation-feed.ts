@@ -114,10 +114,6 @@ export class RevocationFeed implements OnModuleInit, BeforeApplicationShutdown {
     return { events, unsubscribe: () => this.subscribers.delete(subscriber) };
   }
 
-  get subscriberCount(): number {
-    return this.subscribers.size;
-  }
-
   /**
    * Reads the log past the head. One read at a time, and at most one more queued behind it: a
    * burst of notifications costs two reads, not one each.
