@@ -74,7 +74,7 @@ describe('housekeeping', () => {
     }
   });
 
-  it('deletes lockout counters whose window has closed, in batches, and keeps open ones', async () => {
+  it('deletes lockout counters whose window has closed and revocation events past their until, in batches', async () => {
     const first = await createTestApp();
     await first.stop();
     // More closed windows than one batch deletes, and a few still open.
@@ -85,6 +85,15 @@ describe('housekeeping', () => {
        UNION ALL
        SELECT sha256(int4send(-n)), 1, now() + interval '1 hour' FROM generate_series(1, 3) n`,
     );
+    await queryRows(
+      first.databaseUrl,
+      `INSERT INTO session_revocations (seq, kind, session_id, revoked_at, until)
+       SELECT nextval('session_revocations_seq'), 'revoked', gen_random_uuid(),
+              now() - interval '20 minutes', now() - interval '1 minute' FROM generate_series(1, 1500)
+       UNION ALL
+       SELECT nextval('session_revocations_seq'), 'revoked', gen_random_uuid(),
+              now(), now() + interval '15 minutes' FROM generate_series(1, 2)`,
+    );
 
     const second = await createTestApp({ databaseUrl: first.databaseUrl });
     try {
@@ -94,7 +103,7 @@ describe('housekeeping', () => {
         expect(Date.now()).toBeLessThan(deadline);
         await sleep(100);
       }
-      expect(done()).toMatchObject({ loginFailures: 2500 });
+      expect(done()).toMatchObject({ loginFailures: 2500, revocations: 1500 });
       const counts = await queryRows(
         second.databaseUrl,
         `SELECT count(*) FILTER (WHERE window_ends_at > now())::int AS open,
@@ -102,6 +111,14 @@ describe('housekeeping', () => {
            FROM login_failures`,
       );
       expect(counts).toEqual([{ open: 3, closed: 0 }]);
+      const log = await queryRows(
+        second.databaseUrl,
+        `SELECT count(*)::int AS alive FROM session_revocations WHERE until > now()`,
+      );
+      expect(log).toEqual([{ alive: 2 }]);
+      expect(await queryRows(second.databaseUrl, `SELECT 1 FROM session_revocations`)).toHaveLength(
+        2,
+      );
     } finally {
       await second.close();
     }

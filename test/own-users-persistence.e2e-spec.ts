@@ -323,25 +323,30 @@ describe('the start-time schema check', () => {
 
   it('names the missing tables and the core migrations on an empty schema', async () => {
     await expect(assertSessionAuthSchema(dataSource, false)).rejects.toThrow(
-      `SessionAuthModule: tables "sessions", "refresh_tokens", "security_events", "login_failures", "user_role_changes" are missing: add SESSION_AUTH_CORE_MIGRATIONS to your DataSource's migrations`,
+      `SessionAuthModule: tables "sessions", "refresh_tokens", "security_events", "login_failures", "user_role_changes", "session_revocations" are missing: add SESSION_AUTH_CORE_MIGRATIONS to your DataSource's migrations`,
     );
   });
 
   it('names the users table and the built-in migrations in built-in mode', async () => {
     await expect(assertSessionAuthSchema(dataSource, true)).rejects.toThrow(
-      `SessionAuthModule: tables "users", "sessions", "refresh_tokens", "security_events", "login_failures" are missing: add SESSION_AUTH_MIGRATIONS to your DataSource's migrations`,
+      `SessionAuthModule: tables "users", "sessions", "refresh_tokens", "security_events", "login_failures", "session_revocations" are missing: add SESSION_AUTH_MIGRATIONS to your DataSource's migrations`,
     );
   });
 
-  it('passes once the core migration has run, and its down migration removes every table', async () => {
+  it('passes once the core migrations have run, and their down migrations remove every table', async () => {
     await dataSource.runMigrations();
     await expect(assertSessionAuthSchema(dataSource, false)).resolves.toBeUndefined();
     await dataSource.undoLastMigration();
     await expect(assertSessionAuthSchema(dataSource, false)).rejects.toThrow(
-      /tables "sessions", "refresh_tokens", "security_events", "login_failures", "user_role_changes" are missing/,
+      `SessionAuthModule: table "session_revocations" is missing: add SESSION_AUTH_CORE_MIGRATIONS to your DataSource's migrations`,
+    );
+    await dataSource.undoLastMigration();
+    await expect(assertSessionAuthSchema(dataSource, false)).rejects.toThrow(
+      /tables "sessions", "refresh_tokens", "security_events", "login_failures", "user_role_changes", "session_revocations" are missing/,
     );
     const left = await dataSource.query(
-      `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'migrations'`,
+      `SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace
+          AND relkind IN ('r', 'S') AND relname NOT IN ('migrations', 'migrations_id_seq')`,
     );
     expect(left).toEqual([]);
   });

@@ -69,6 +69,7 @@ describe('loadConfig: the session settings through the library', () => {
       AUTH_RATE_LIMIT: '10/30s',
       LOGIN_MAX_FAILURES: '3',
       REDIS_URL: 'redis://127.0.0.1:6379',
+      REVOCATION_FEED_TOKENS: ` ${'a'.repeat(32)} ,${'b'.repeat(40)}`,
     });
     expect(config.publicUrl).toBe('https://auth.example.com');
     expect(config.jwtIssuer).toBe('https://auth.example.com');
@@ -77,6 +78,7 @@ describe('loadConfig: the session settings through the library', () => {
     expect(config.authRateLimit).toEqual({ limit: 10, ttlMs: 30_000 });
     expect(config.loginMaxFailures).toBe(3);
     expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.sessionAuth.revocationFeedTokens).toEqual(['a'.repeat(32), 'b'.repeat(40)]);
   });
 
   it.each<[string, string, string]>([
@@ -105,6 +107,7 @@ describe('loadConfig: the session settings through the library', () => {
   it.each<[string, string, string]>([
     ['REFRESH_TOKEN_SECRET', 'short-but-secret', 'short-but-secret'],
     ['REDIS_URL', 'http://default:hunter2@cache.internal', 'hunter2'],
+    ['REVOCATION_FEED_TOKENS', `${'f'.repeat(32)},short-feed-secret`, 'short-feed-secret'],
     ['JWT_PRIVATE_KEY', PRIVATE_KEY.slice(0, 120), PRIVATE_KEY.slice(30, 60)],
   ])('%s: never echoes the value', (variable, value, secret) => {
     const error = configError({ [variable]: value });

@@ -30,6 +30,7 @@ const VARIABLES: Readonly<Record<string, string>> = {
   loginLockWindow: 'LOGIN_LOCK_WINDOW',
   redisUrl: 'REDIS_URL',
   redisKeyPrefix: 'REDIS_KEY_PREFIX',
+  revocationFeedTokens: 'REVOCATION_FEED_TOKENS',
 };
 
 /** Options the environment writes as text but the library takes as numbers: errors show the text. */
@@ -68,15 +69,13 @@ export function sessionAuthOptionsFromEnv(
     revocationPropagation: duration('REVOCATION_PROPAGATION'),
     clockTolerance: duration('CLOCK_TOLERANCE'),
     publicUrl: context.publicUrl,
-    corsOrigins: (read('CORS_ORIGINS') ?? '')
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter(Boolean),
+    corsOrigins: list(read('CORS_ORIGINS')),
     authRateLimit: read('AUTH_RATE_LIMIT'),
     loginMaxFailures: loginMaxFailures === undefined ? undefined : wholeNumber(loginMaxFailures),
     loginLockWindow: duration('LOGIN_LOCK_WINDOW'),
     redisUrl: read('REDIS_URL'),
     redisKeyPrefix: read('REDIS_KEY_PREFIX') ?? 'session-service:',
+    revocationFeedTokens: list(read('REVOCATION_FEED_TOKENS')),
     // The service is all the library's: a foreign Origin is refused on every unsafe request.
     originCheck: 'all',
   };
@@ -89,6 +88,14 @@ export function sessionAuthOptionsFromEnv(
     const value = NUMBERS.has(error.option) ? read(variable) : error.value;
     throw new ConfigError(variable, error.accepts, value);
   }
+}
+
+/** A comma-separated variable's entries, trimmed, empty ones dropped. */
+function list(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 }
 
 /** NaN for text that is not a whole number, which the library then refuses. */

@@ -21,6 +21,7 @@ import {
   signInWithCookies,
 } from '../support/cookie-jar';
 import { expectContractError } from '../support/expect-error';
+import { openFeedStream, sidsOf } from '../support/feed-stream';
 import { createTestSchema, dropTestSchema, queryRows } from '../support/test-database';
 import { RunningService, startService } from '../support/test-app';
 import { compileFixture, InstalledFixture, installFixture, packLibrary } from './installed-fixture';
@@ -34,6 +35,8 @@ const PROPAGATION_MS = 1_000;
 const SEEDED = { email: 'owner@fixture.example', password: 'fixture-owner-password' };
 /** The cookie the built-in fixture app sets of its own (src/builtin/visit-cookie.interceptor.ts). */
 const HOST_COOKIE = 'fixture_visit';
+/** The fixture apps' `revocationFeedTokens`. */
+const FEED_TOKEN = 'fixture-feed-token-0123456789abcdef0123456789';
 
 type Platform = 'express' | 'fastify';
 interface FixtureApp extends RunningService {
@@ -113,11 +116,19 @@ describe('the library installed from its tarball into fresh Nest apps', () => {
         exports: 'object',
         fifteenMinutes: 900_000,
         // What a host passes to its DataSource; deployed databases have these migration names recorded.
-        entities: ['User', 'SecurityEvent', 'Session', 'RefreshToken', 'LoginFailure'],
+        entities: [
+          'User',
+          'SecurityEvent',
+          'Session',
+          'RefreshToken',
+          'LoginFailure',
+          'SessionRevocation',
+        ],
         migrations: [
           'InitialSchema1764086400000',
           'RolesChangedAt1765000000000',
           'LoginFailures1796536800000',
+          'SessionRevocations1796544000000',
         ],
         hidden: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
         // No cookie plugin, and Redis only with redisUrl; the OpenAPI metadata and the Passport
@@ -161,6 +172,7 @@ describe('the library installed from its tarball into fresh Nest apps', () => {
         APP: app,
         PORT: '0',
         DATABASE_URL: databaseUrl,
+        REVOCATION_FEED_TOKENS: FEED_TOKEN,
         ...keys,
         ...options.env,
       };
@@ -321,6 +333,40 @@ describe('the library installed from its tarball into fresh Nest apps', () => {
           expectContractError(refused, 401, 'session_revoked');
           expect(refused.headers['www-authenticate']).toContain('error="invalid_token"');
           expectContractError(await refresh(url(), tokens.refreshToken), 401, 'session_revoked');
+        });
+
+        it('serves the revocation feed: a logout streamed as an event and listed in JSON', async () => {
+          expectContractError(
+            await request(url()).get('/auth/revocations').set('Authorization', 'Bearer wrong'),
+            401,
+            'feed_token_invalid',
+          );
+          const stream = await openFeedStream(url(), FEED_TOKEN);
+          try {
+            expect(stream.response.statusCode).toBe(200);
+            expect(stream.response.headers['content-type']).toBe(
+              'text/event-stream; charset=utf-8',
+            );
+            expect(stream.response.headers['cache-control']).toBe('no-store');
+            const { tokens } = await registerUser(url());
+            await request(url())
+              .post('/auth/logout')
+              .send({ refreshToken: tokens.refreshToken })
+              .expect(204);
+            const answeredAt = Date.now();
+            await stream.until(() => sidsOf(stream.events).includes(tokens.sessionId), 2_000);
+            expect(Date.now() - answeredAt).toBeLessThan(PROPAGATION_MS + 1_000);
+            const page = await request(url())
+              .get('/auth/revocations')
+              .set('Authorization', `Bearer ${FEED_TOKEN}`)
+              .expect(200);
+            expect(page.body.events.map((event: { sid?: string }) => event.sid)).toContain(
+              tokens.sessionId,
+            );
+            expect(page.body.cursor).toBe(page.body.events.at(-1).id);
+          } finally {
+            stream.close();
+          }
         });
 
         describe('cookie transport', () => {

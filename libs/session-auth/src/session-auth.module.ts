@@ -15,6 +15,7 @@ import { AuthService } from './domain/auth.service';
 import { LoginLockout } from './domain/limits/login-lockout';
 import { RateLimiter } from './domain/limits/rate-limit';
 import { Housekeeping } from './domain/sessions/housekeeping';
+import { RevocationFeed } from './domain/sessions/revocation-feed';
 import { RevokedSessions } from './domain/sessions/revoked-sessions';
 import { SessionsService } from './domain/sessions/sessions.service';
 import { AccessTokens } from './domain/tokens/access-tokens';
@@ -28,6 +29,7 @@ import {
   RegisterController,
 } from './http/controllers/auth.controller';
 import { JwksController } from './http/controllers/jwks.controller';
+import { RevocationsController } from './http/controllers/revocations.controller';
 import { SessionsController } from './http/controllers/sessions.controller';
 import { UsersMeController } from './http/controllers/users-me.controller';
 import { SessionCookies } from './http/cookies';
@@ -44,6 +46,7 @@ import { MemoryCounterStore } from './persistence/counters/memory-counter-store'
 import { RedisCounterStore } from './persistence/counters/redis-counter-store';
 import { LoginFailuresRepository } from './persistence/login-failures.repository';
 import { RevocationListener, RevocationListenerOptions } from './persistence/revocation-listener';
+import { RevocationLogRepository } from './persistence/revocation-log.repository';
 import { SecurityEventsRepository } from './persistence/security-events.repository';
 import { assertSessionAuthSchema } from './persistence/schema';
 import { SessionsRepository } from './persistence/sessions.repository';
@@ -91,6 +94,8 @@ const PROVIDERS: Provider[] = [
   LoginFailuresRepository,
   RevokedSessions,
   RevocationListener,
+  RevocationLogRepository,
+  RevocationFeed,
   LoginLockout,
   RateLimiter,
   Housekeeping,
@@ -155,6 +160,7 @@ function withSessionAuth(definition: DynamicModule, extras: SessionAuthExtras): 
       AdminSessionsController,
       UsersMeController,
       JwksController,
+      RevocationsController,
     ],
     providers: [
       ...(definition.providers ?? []),

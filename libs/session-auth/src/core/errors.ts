@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'refresh_token_reused'
   | 'session_revoked'
   | 'session_expired'
+  | 'feed_token_invalid'
   | 'invalid_credentials'
   | 'csrf_token_invalid'
   | 'origin_not_allowed'

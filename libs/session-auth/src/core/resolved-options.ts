@@ -62,6 +62,8 @@ export abstract class ResolvedSessionAuthOptions {
   abstract readonly globalGuard: boolean;
   abstract readonly originCheck: OriginCheck;
   abstract readonly routePrefix: string;
+  /** Who may read the revocation feed; empty: the feed is off. */
+  abstract readonly revocationFeedTokens: readonly string[];
   abstract readonly users: unknown;
   /** True when `users` is undefined: the library's own `users` table holds the accounts. */
   abstract readonly builtinUsers: boolean;

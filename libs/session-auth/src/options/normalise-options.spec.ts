@@ -56,6 +56,7 @@ describe('normaliseSessionAuthOptions', () => {
       globalGuard: true,
       originCheck: 'session',
       routePrefix: '',
+      revocationFeedTokens: [],
       users: undefined,
       builtinUsers: true,
     });
@@ -309,6 +310,30 @@ describe('normaliseSessionAuthOptions', () => {
         expect(errorOf({ routePrefix: value }).option).toBe('routePrefix');
       },
     );
+  });
+
+  describe('revocationFeedTokens', () => {
+    const TOKEN = 'f'.repeat(32);
+
+    it('takes secrets of 32 characters or more', () => {
+      expect(
+        normalise({ revocationFeedTokens: [TOKEN, `${TOKEN}-2`] }).revocationFeedTokens,
+      ).toEqual([TOKEN, `${TOKEN}-2`]);
+      expect(normalise({ revocationFeedTokens: [] }).revocationFeedTokens).toEqual([]);
+    });
+
+    it.each([
+      ['a token of 31 characters', ['s3cret-feed-token-31-characters']],
+      ['a token with a space', [`${TOKEN} x`]],
+      ['a string instead of an array', TOKEN],
+      ['a number in the array', [TOKEN, 42]],
+    ])('refuses %s without echoing any token', (_, value) => {
+      const error = errorOf({ revocationFeedTokens: value });
+      expect(error.option).toBe('revocationFeedTokens');
+      expect(error.value).toBe('(hidden)');
+      expect(error.message).not.toContain('s3cret');
+      expect(error.message).not.toContain(TOKEN);
+    });
   });
 
   describe('keys', () => {

@@ -82,6 +82,7 @@ export function normaliseSessionAuthOptions(input: SessionAuthOptions): Resolved
     globalGuard: flag(input.globalGuard, 'globalGuard', true),
     originCheck: oneOf(input.originCheck, 'originCheck', ORIGIN_CHECKS),
     routePrefix: routePrefix(input.routePrefix === undefined ? '' : input.routePrefix),
+    revocationFeedTokens: feedTokens(input.revocationFeedTokens),
     users: input.users,
     builtinUsers: input.users === undefined,
   });
@@ -257,6 +258,19 @@ function routePrefix(value: unknown): string {
     );
   }
   return value.replace(/\/$/, '');
+}
+
+/** Secrets: an error names the option and what it takes, never a token. */
+function feedTokens(value: unknown): string[] {
+  if (value === undefined) return [];
+  const accepts = 'an array of secrets, each 32 to 512 printable ASCII characters without spaces';
+  if (
+    !Array.isArray(value) ||
+    !value.every((token) => typeof token === 'string' && /^[\x21-\x7e]{32,512}$/.test(token))
+  ) {
+    throw new SessionAuthOptionsError('revocationFeedTokens', accepts, HIDDEN_VALUE);
+  }
+  return [...(value as string[])];
 }
 
 /**

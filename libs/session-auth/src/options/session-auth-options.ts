@@ -68,6 +68,12 @@ export interface SessionAuthOptions {
    * request that carries one of its cookies; `'all'`, every one, whatever its credentials.
    */
   originCheck?: OriginCheck;
+  /**
+   * Secrets that may read `GET /auth/revocations`, the revocation feed for services that verify
+   * access tokens themselves: each at least 32 characters (printable ASCII, no spaces), sent as
+   * `Authorization: Bearer <token>`. Default none: the route answers 404.
+   */
+  revocationFeedTokens?: readonly string[];
   /** Mounts the library's routes under this path (`'/api'`); default `''`, the paths as documented. */
   routePrefix?: string;
   /**

@@ -19,7 +19,9 @@ function listenerWithSink() {
   listener['sink'] = sink;
   const notify = (channel: string, payload: string) =>
     listener['onNotification']({ processId: 1, channel, payload });
-  return { notify, revoked, roleChanges };
+  let signals = 0;
+  listener.watchRevocations(() => signals++);
+  return { notify, revoked, roleChanges, signals: () => signals };
 }
 
 describe('RevocationListener', () => {
@@ -27,6 +29,13 @@ describe('RevocationListener', () => {
     const { notify, revoked } = listenerWithSink();
     notify(REVOCATION_CHANNEL, 's1,s2');
     expect(revoked).toEqual(['s1', 's2']);
+  });
+
+  it('tells its revocation watchers of a revocation notification, not of a role change', () => {
+    const { notify, signals } = listenerWithSink();
+    notify(REVOCATION_CHANNEL, 's1');
+    notify(ROLES_CHANNEL, JSON.stringify({ id: 'u1', roles: ['user'], at: 2_000 }));
+    expect(signals()).toBe(1);
   });
 
   it('passes on a role change', () => {

@@ -71,6 +71,7 @@ export class RevocationListener {
   private catchingUp = false;
   private stopped = false;
   private readonly catchUpStatement: string;
+  private readonly revocationWatchers: Array<() => void> = [];
 
   constructor(
     private readonly options: RevocationListenerOptions,
@@ -83,8 +84,20 @@ export class RevocationListener {
   async start(sink: RevocationSink, catchUpIntervalMs: number): Promise<void> {
     this.sink = sink;
     await this.connect();
-    this.timer = setInterval(() => void this.catchUp(), catchUpIntervalMs);
+    this.timer = setInterval(() => {
+      void this.catchUp();
+      this.signalRevocations();
+    }, catchUpIntervalMs);
     this.timer.unref();
+  }
+
+  /**
+   * Calls `watcher` on every revocation notification and every catch-up tick, whether or not the
+   * connection is up: the revocation feed reads its log then, on this one connection's news,
+   * without a LISTEN of its own.
+   */
+  watchRevocations(watcher: () => void): void {
+    this.revocationWatchers.push(watcher);
   }
 
   async stop(): Promise<void> {
@@ -120,8 +133,14 @@ export class RevocationListener {
 
   private onNotification(message: Notification): void {
     if (!message.payload) return;
-    if (message.channel === REVOCATION_CHANNEL) this.sink?.add(message.payload.split(','));
-    else if (message.channel === ROLES_CHANNEL) this.applyRoleChange(message.payload);
+    if (message.channel === REVOCATION_CHANNEL) {
+      this.sink?.add(message.payload.split(','));
+      this.signalRevocations();
+    } else if (message.channel === ROLES_CHANNEL) this.applyRoleChange(message.payload);
+  }
+
+  private signalRevocations(): void {
+    for (const watcher of this.revocationWatchers) watcher();
   }
 
   private applyRoleChange(json: string): void {

@@ -10,6 +10,13 @@ import { RECORD_SECURITY_EVENT } from './security-events.repository';
 /** Where a revocation is announced to every instance (see RevokedSessions). */
 export const REVOCATION_CHANNEL = 'session_revoked';
 
+/**
+ * The transaction-level advisory lock that numbers the revocation feed's log: held from `nextval`
+ * to commit, so that sequence order is commit order and a reader never sees seq N+1 before N.
+ * An arbitrary constant ("revo" in ASCII), unlikely to be an app's own lock key.
+ */
+export const REVOCATION_LOG_LOCK = 0x7265766f;
+
 export interface NewRefreshToken {
   id: string;
   sessionId: string;
@@ -186,12 +193,16 @@ function createSessionStatement(checkPasswordHash: boolean, recordEvent: boolean
 export class SessionsRepository {
   private readonly sql: PgPool;
   private readonly builtinUsers: boolean;
+  private readonly accessTokenTtlMs: number;
+  private readonly clockToleranceMs: number;
   private readonly readForRotationStatement: string;
   private readonly createStatements: { withEvent: string; withoutEvent: string };
 
   constructor(@InjectDataSource() dataSource: DataSource, options: ResolvedSessionAuthOptions) {
     this.sql = new PgPool(dataSource);
     this.builtinUsers = options.builtinUsers;
+    this.accessTokenTtlMs = options.accessTokenTtlMs;
+    this.clockToleranceMs = options.clockToleranceMs;
     this.readForRotationStatement = options.builtinUsers
       ? READ_FOR_ROTATION
       : READ_FOR_ROTATION_OWN_USERS;
@@ -312,9 +323,17 @@ export class SessionsRepository {
   }
 
   /**
-   * Revokes the live sessions a target names, notifies every instance (delivered at commit) and
-   * records the security events, in one statement. Returns the ids revoked now. `revoked_at` is
-   * the database's clock, the one the other instances' catch-up reads compare it with.
+   * Revokes the live sessions a target names, notifies every instance (delivered at commit),
+   * records the security events and appends one row per session to the revocation feed's log, in
+   * one statement. Returns the ids revoked now. `revoked_at` is the database's clock, the one the
+   * other instances' catch-up reads compare it with.
+   *
+   * The log's advisory lock is taken after every row lock of the UPDATE (count(*) reads all its
+   * rows first) and held until commit. So in a caller's transaction this must be the last
+   * statement that takes row locks: one taken after it could wait for a transaction that waits
+   * for the advisory lock, a deadlock. `until` counts from clock_timestamp(), after the row locks:
+   * a refresh that committed while this statement waited for its lock minted access tokens later
+   * than the transaction's now().
    */
   async revoke(
     target: RevocationTarget,
@@ -323,7 +342,14 @@ export class SessionsRepository {
     sql: Sql = this.sql,
   ): Promise<string[]> {
     const conditions = ['revoked_at IS NULL'];
-    const params: unknown[] = [reason, event.type, event.ip, event.userAgent];
+    const params: unknown[] = [
+      reason,
+      event.type,
+      event.ip,
+      event.userAgent,
+      this.accessTokenTtlMs,
+      this.clockToleranceMs,
+    ];
     const add = (sql: string, value: unknown) => {
       params.push(value);
       conditions.push(sql.replace('?', `$${params.length}`));
@@ -346,9 +372,17 @@ export class SessionsRepository {
       `WITH revoked AS (
          UPDATE sessions SET revoked_at = now(), revoked_reason = $1
           WHERE ${conditions.join(' AND ')}
-         RETURNING id, user_id
+         RETURNING id, user_id, revoked_at, absolute_expires_at
        ), recorded AS (
          ${RECORD_SECURITY_EVENT} ${events}
+       ), locked AS (
+         SELECT pg_advisory_xact_lock(${REVOCATION_LOG_LOCK}) FROM revoked HAVING count(*) > 0
+       ), logged AS (
+         INSERT INTO session_revocations (seq, kind, session_id, revoked_at, until)
+         SELECT nextval('session_revocations_seq'), 'revoked', r.id, r.revoked_at,
+                LEAST(clock_timestamp() + $5::int * interval '1 millisecond', r.absolute_expires_at)
+                  + $6::int * interval '1 millisecond'
+           FROM revoked r CROSS JOIN locked
        )
        SELECT id, pg_notify('${REVOCATION_CHANNEL}', id::text) FROM revoked`,
       params,

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { LoginFailuresRepository } from '../../persistence/login-failures.repository';
+import { RevocationLogRepository } from '../../persistence/revocation-log.repository';
 import { SecurityEventsRepository } from '../../persistence/security-events.repository';
 import { SessionsRepository } from '../../persistence/sessions.repository';
 
@@ -9,10 +10,13 @@ export const ENDED_SESSION_RETENTION_MS = 30 * DAY;
 export const SECURITY_EVENT_RETENTION_MS = 90 * DAY;
 /** Rows per statement when deleting closed lockout windows: short statements, short row locks. */
 export const LOGIN_FAILURES_BATCH = 1_000;
+/** The same for the revocation feed's log. */
+export const REVOCATION_LOG_BATCH = 1_000;
 
 /**
  * Deletes what no one needs any more: sessions ended 30 days ago (their tokens go with them),
- * security events after 90, and lockout counters whose window has closed. Runs at start, then
+ * security events after 90, lockout counters whose window has closed, and the revocation feed's
+ * events past their `until` (no access token they concern is alive). Runs at start, then
  * every hour, on a timer of its own that never keeps the process alive: no scheduler module is
  * imposed on the app.
  */
@@ -25,6 +29,7 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly sessions: SessionsRepository,
     private readonly events: SecurityEventsRepository,
     private readonly loginFailures: LoginFailuresRepository,
+    private readonly revocationLog: RevocationLogRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -36,22 +41,26 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
     clearInterval(this.timer);
   }
 
-  async run(
-    now = Date.now(),
-  ): Promise<{ sessions: number; events: number; loginFailures: number }> {
+  async run(now = Date.now()): Promise<{
+    sessions: number;
+    events: number;
+    loginFailures: number;
+    revocations: number;
+  }> {
     try {
       const sessions = await this.sessions.deleteEndedBefore(
         new Date(now - ENDED_SESSION_RETENTION_MS),
       );
       const events = await this.events.deleteOlderThan(new Date(now - SECURITY_EVENT_RETENTION_MS));
       const loginFailures = await this.loginFailures.deleteExpired(LOGIN_FAILURES_BATCH);
-      if (sessions || events || loginFailures) {
-        this.logger.log({ msg: 'Housekeeping done', sessions, events, loginFailures });
+      const revocations = await this.revocationLog.deleteExpired(REVOCATION_LOG_BATCH);
+      if (sessions || events || loginFailures || revocations) {
+        this.logger.log({ msg: 'Housekeeping done', sessions, events, loginFailures, revocations });
       }
-      return { sessions, events, loginFailures };
+      return { sessions, events, loginFailures, revocations };
     } catch (error) {
       this.logger.warn({ msg: 'Housekeeping failed; next hour will retry', err: error });
-      return { sessions: 0, events: 0, loginFailures: 0 };
+      return { sessions: 0, events: 0, loginFailures: 0, revocations: 0 };
     }
   }
 }

@@ -18,10 +18,12 @@ export interface ContractError {
   headers: Record<string, string>;
 }
 
+/** The 401s that refuse the Bearer credential presented, as RFC 6750's `invalid_token`. */
 const ACCESS_TOKEN_FAILURES: ReadonlySet<ErrorCode> = new Set([
   'access_token_invalid',
   'access_token_expired',
   'session_revoked',
+  'feed_token_invalid',
 ]);
 
 /** A request that brought a Bearer credential (any other Authorization scheme is none). */

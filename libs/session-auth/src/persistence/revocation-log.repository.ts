@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { RevocationKind } from './entities/session-revocation.entity';
+import { PgPool } from './pg-pool';
+
+/** A row of the revocation feed's log, `seq` as the decimal text of its bigint. */
+export interface RevocationLogRow {
+  seq: string;
+  kind: RevocationKind;
+  session_id: string | null;
+  revoked_at: Date;
+  until: Date;
+}
+
+/**
+ * Parameter: the last seq already read ('0' for none). The rows after it still inside the window,
+ * in seq order, which is commit order (see SessionsRepository.revoke): a row not yet visible can
+ * only have a greater seq than every row returned. Ordered by the bigint column, not by the text
+ * the row carries ('10' sorts before '8').
+ */
+const READ_AFTER = `SELECT r.seq::text AS seq, r.kind, r.session_id, r.revoked_at, r.until
+   FROM session_revocations r
+  WHERE r.seq > $1::bigint AND r.until > now()
+  ORDER BY r.seq`;
+
+/** Parameter: how many rows at most. */
+const DELETE_EXPIRED = `WITH deleted AS (
+   DELETE FROM session_revocations
+    WHERE seq IN (SELECT seq FROM session_revocations WHERE until <= now() LIMIT $1)
+   RETURNING 1
+ )
+ SELECT count(*)::int AS deleted FROM deleted`;
+
+/**
+ * The revocation feed's log (table session_revocations), read by every instance's feed and
+ * trimmed by housekeeping; SessionsRepository.revoke writes it.
+ */
+@Injectable()
+export class RevocationLogRepository {
+  private readonly sql: PgPool;
+
+  constructor(@InjectDataSource() dataSource: DataSource) {
+    this.sql = new PgPool(dataSource);
+  }
+
+  readAfter(seq: string): Promise<RevocationLogRow[]> {
+    return this.sql.query<RevocationLogRow>(READ_AFTER, [seq]);
+  }
+
+  /** Deletes rows past their `until`, `batchSize` per statement; how many went. */
+  async deleteExpired(batchSize: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const [{ deleted }] = await this.sql.query<{ deleted: number }>(DELETE_EXPIRED, [batchSize]);
+      total += deleted;
+      if (deleted < batchSize) return total;
+    }
+  }
+}
