@@ -18,7 +18,7 @@ import {
   type FeedSubscriber,
   RevocationFeed,
 } from '../../domain/sessions/revocation-feed';
-import { Public } from '../auth.guard';
+import { Public } from '../decorators';
 import { ErrorResponseDto } from '../dto/error-response.dto';
 import { headerOf, type HttpRequest, type HttpResponse } from '../request';
 import { LibraryController } from './library-controller';
