@@ -3,19 +3,28 @@ import { LoginFailure } from './entities/login-failure.entity';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { SecurityEvent } from './entities/security-event.entity';
 import { Session } from './entities/session.entity';
+import { SessionsRevokedBefore } from './entities/sessions-revoked-before.entity';
 import { User } from './entities/user.entity';
 import { UserRoleChange } from './entities/user-role-change.entity';
 import { InitialSchema1764086400000 } from './migrations/1764086400000-initial-schema';
 import { RolesChangedAt1765000000000 } from './migrations/1765000000000-roles-changed-at';
 import { LoginFailures1796536800000 } from './migrations/1796536800000-login-failures';
 import { SessionAuthCoreSchema1796540400000 } from './migrations/1796540400000-session-auth-core-schema';
+import { SessionPolicies1796545800000 } from './migrations/1796545800000-session-policies';
 import { PgPool } from './pg-pool';
 
 /**
  * The library's tables, for a host DataSource's `entities`. The repositories write them in SQL:
  * the entities describe the schema to the host's tooling.
  */
-export const SESSION_AUTH_ENTITIES = [User, SecurityEvent, Session, RefreshToken, LoginFailure];
+export const SESSION_AUTH_ENTITIES = [
+  User,
+  SecurityEvent,
+  Session,
+  RefreshToken,
+  LoginFailure,
+  SessionsRevokedBefore,
+];
 
 /**
  * The migrations that create those tables, for a host DataSource's `migrations`. Their class names
@@ -25,6 +34,7 @@ export const SESSION_AUTH_MIGRATIONS = [
   InitialSchema1764086400000,
   RolesChangedAt1765000000000,
   LoginFailures1796536800000,
+  SessionPolicies1796545800000,
 ];
 
 /**
@@ -37,12 +47,23 @@ export const SESSION_AUTH_CORE_ENTITIES = [
   RefreshToken,
   LoginFailure,
   UserRoleChange,
+  SessionsRevokedBefore,
 ];
 
 /** The migration that creates SESSION_AUTH_CORE_ENTITIES' tables, for a host DataSource's `migrations`. */
-export const SESSION_AUTH_CORE_MIGRATIONS = [SessionAuthCoreSchema1796540400000];
+export const SESSION_AUTH_CORE_MIGRATIONS = [
+  SessionAuthCoreSchema1796540400000,
+  SessionPolicies1796545800000,
+];
 
-const BUILTIN_TABLES = ['users', 'sessions', 'refresh_tokens', 'security_events', 'login_failures'];
+const BUILTIN_TABLES = [
+  'users',
+  'sessions',
+  'refresh_tokens',
+  'security_events',
+  'login_failures',
+  'sessions_revoked_before',
+];
 /** Columns of the built-in `users` that a host's own table of that name is unlikely to have. */
 const BUILTIN_USER_COLUMNS = ['password_hash', 'roles', 'roles_changed_at'];
 const CORE_TABLES = [
@@ -51,6 +72,7 @@ const CORE_TABLES = [
   'security_events',
   'login_failures',
   'user_role_changes',
+  'sessions_revoked_before',
 ];
 
 /**
