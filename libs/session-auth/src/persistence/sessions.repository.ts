@@ -90,9 +90,9 @@ export type RevocationTarget =
 const ROTATION_COLUMNS = `s.id AS session_id, s.user_id,
         coalesce(s.revoked_at, (SELECT at FROM sessions_revoked_before WHERE at > s.created_at))
           AS revoked_at,
-        s.absolute_expires_at, s.persistent, s.current_token_id, t.id AS token_id, t.token_hash, t.expires_at AS token_expires_at,
-        t.used_at, t.successor_id, n.issued_at AS successor_issued_at,
-        n.expires_at AS successor_expires_at`;
+        s.absolute_expires_at, s.persistent, s.current_token_id, t.id AS token_id, t.token_hash,
+        t.expires_at AS token_expires_at, t.used_at, t.successor_id,
+        n.issued_at AS successor_issued_at, n.expires_at AS successor_expires_at`;
 
 /**
  * Parameters: session id, token id. The session with its built-in user, the token and that token's
