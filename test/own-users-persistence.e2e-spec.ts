@@ -185,6 +185,37 @@ describe('persistence for an app with its own users', () => {
     expect(events).toEqual([{ type: 'login', session_id: started.sessionId }]);
   });
 
+  it('keeps a user within maxSessionsPerUser under parallel sign-ins, on an advisory lock', async () => {
+    const limited = await providers(dataSource, url, {
+      ...options(APP_USERS),
+      maxSessionsPerUser: 2,
+    } as ResolvedSessionAuthOptions);
+    try {
+      const userId = randomUUID();
+      const started = await Promise.all(
+        Array.from({ length: 10 }, () => limited.get(SessionsService).start(userId, null, CLIENT)),
+      );
+      const live = await queryRows<{ id: string }>(
+        url,
+        `SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL`,
+        [userId],
+      );
+      expect(live).toHaveLength(2);
+      const evicted = await queryRows<{ session_id: string }>(
+        url,
+        `SELECT session_id FROM security_events WHERE user_id = $1 AND type = 'session_evicted'`,
+        [userId],
+      );
+      expect(evicted).toHaveLength(8);
+      const liveIds = new Set(live.map((row) => row.id));
+      expect(new Set(evicted.map((row) => row.session_id))).toEqual(
+        new Set(started.map((s) => s.sessionId).filter((id) => !liveIds.has(id))),
+      );
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('rotates without a user to join, answering user null', async () => {
     const userId = randomUUID();
     const started = await sessions.start(userId, null, CLIENT);
@@ -323,26 +354,24 @@ describe('the start-time schema check', () => {
 
   it('names the missing tables and the core migrations on an empty schema', async () => {
     await expect(assertSessionAuthSchema(dataSource, false)).rejects.toThrow(
-      `SessionAuthModule: tables "sessions", "refresh_tokens", "security_events", "login_failures", "user_role_changes", "session_revocations" are missing: add SESSION_AUTH_CORE_MIGRATIONS to your DataSource's migrations`,
+      `SessionAuthModule: tables "sessions", "refresh_tokens", "security_events", "login_failures", "user_role_changes", "session_revocations", "sessions_revoked_before" are missing: add SESSION_AUTH_CORE_MIGRATIONS to your DataSource's migrations`,
     );
   });
 
   it('names the users table and the built-in migrations in built-in mode', async () => {
     await expect(assertSessionAuthSchema(dataSource, true)).rejects.toThrow(
-      `SessionAuthModule: tables "users", "sessions", "refresh_tokens", "security_events", "login_failures", "session_revocations" are missing: add SESSION_AUTH_MIGRATIONS to your DataSource's migrations`,
+      `SessionAuthModule: tables "users", "sessions", "refresh_tokens", "security_events", "login_failures", "session_revocations", "sessions_revoked_before" are missing: add SESSION_AUTH_MIGRATIONS to your DataSource's migrations`,
     );
   });
 
   it('passes once the core migrations have run, and their down migrations remove every table', async () => {
     await dataSource.runMigrations();
     await expect(assertSessionAuthSchema(dataSource, false)).resolves.toBeUndefined();
-    await dataSource.undoLastMigration();
+    for (let i = 0; i < SESSION_AUTH_CORE_MIGRATIONS.length; i++) {
+      await dataSource.undoLastMigration();
+    }
     await expect(assertSessionAuthSchema(dataSource, false)).rejects.toThrow(
-      `SessionAuthModule: table "session_revocations" is missing: add SESSION_AUTH_CORE_MIGRATIONS to your DataSource's migrations`,
-    );
-    await dataSource.undoLastMigration();
-    await expect(assertSessionAuthSchema(dataSource, false)).rejects.toThrow(
-      /tables "sessions", "refresh_tokens", "security_events", "login_failures", "user_role_changes", "session_revocations" are missing/,
+      /tables "sessions", "refresh_tokens", "security_events", "login_failures", "user_role_changes", "session_revocations", "sessions_revoked_before" are missing/,
     );
     const left = await dataSource.query(
       `SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace

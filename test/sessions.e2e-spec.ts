@@ -44,6 +44,8 @@ describe('sessions', () => {
       userAgent: null,
       ip: '127.0.0.1',
       current: true,
+      device: null,
+      persistent: true,
     });
     expect(response.body[0]).toMatchObject({ current: false, userAgent: 'Browser/1.0 (test)' });
   });

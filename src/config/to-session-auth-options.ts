@@ -4,6 +4,7 @@ import {
   ResolvedSessionAuthOptions,
   SessionAuthOptions,
   SessionAuthOptionsError,
+  SessionLimitPolicy,
 } from '@session-service/nestjs';
 import { ConfigError } from './config-error';
 import { withDevelopmentKeys } from './development-keys';
@@ -20,6 +21,7 @@ const VARIABLES: Readonly<Record<string, string>> = {
   accessTokenTtl: 'ACCESS_TOKEN_TTL',
   refreshTokenTtl: 'REFRESH_TOKEN_TTL',
   sessionMaxAge: 'SESSION_MAX_AGE',
+  shortSessionMaxAge: 'SHORT_SESSION_MAX_AGE',
   refreshReuseGrace: 'REFRESH_REUSE_GRACE',
   revocationPropagation: 'REVOCATION_PROPAGATION',
   clockTolerance: 'CLOCK_TOLERANCE',
@@ -31,10 +33,12 @@ const VARIABLES: Readonly<Record<string, string>> = {
   redisUrl: 'REDIS_URL',
   redisKeyPrefix: 'REDIS_KEY_PREFIX',
   revocationFeedTokens: 'REVOCATION_FEED_TOKENS',
+  maxSessionsPerUser: 'MAX_SESSIONS_PER_USER',
+  sessionLimitPolicy: 'SESSION_LIMIT_POLICY',
 };
 
 /** Options the environment writes as text but the library takes as numbers: errors show the text. */
-const NUMBERS = new Set(['loginMaxFailures']);
+const NUMBERS = new Set(['loginMaxFailures', 'maxSessionsPerUser']);
 
 /**
  * The session settings of the environment, validated by the library's own normaliser; its error
@@ -51,6 +55,7 @@ export function sessionAuthOptionsFromEnv(
   );
   const publicKeys = read('JWT_PUBLIC_KEYS');
   const loginMaxFailures = read('LOGIN_MAX_FAILURES');
+  const maxSessionsPerUser = read('MAX_SESSIONS_PER_USER');
   // The text as written: the library decides whether it is a duration.
   const duration = (name: string) => read(name) as Duration | undefined;
   const options: SessionAuthOptions = {
@@ -65,6 +70,7 @@ export function sessionAuthOptionsFromEnv(
     accessTokenTtl: duration('ACCESS_TOKEN_TTL'),
     refreshTokenTtl: duration('REFRESH_TOKEN_TTL'),
     sessionMaxAge: duration('SESSION_MAX_AGE'),
+    shortSessionMaxAge: duration('SHORT_SESSION_MAX_AGE'),
     refreshReuseGrace: duration('REFRESH_REUSE_GRACE'),
     revocationPropagation: duration('REVOCATION_PROPAGATION'),
     clockTolerance: duration('CLOCK_TOLERANCE'),
@@ -76,6 +82,9 @@ export function sessionAuthOptionsFromEnv(
     redisUrl: read('REDIS_URL'),
     redisKeyPrefix: read('REDIS_KEY_PREFIX') ?? 'session-service:',
     revocationFeedTokens: list(read('REVOCATION_FEED_TOKENS')),
+    maxSessionsPerUser:
+      maxSessionsPerUser === undefined ? undefined : wholeNumber(maxSessionsPerUser),
+    sessionLimitPolicy: read('SESSION_LIMIT_POLICY') as SessionLimitPolicy | undefined,
     // The service is all the library's: a foreign Origin is refused on every unsafe request.
     originCheck: 'all',
   };

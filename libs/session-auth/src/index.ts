@@ -44,6 +44,7 @@ export {
 export { SessionAuthExceptionFilter } from './http/errors/exception.filter';
 export { clientAddress } from './http/client-address';
 export { changeUserRole } from './users/builtin/change-user-role';
+export { revokeAllSessions } from './domain/sessions/revoke-all-sessions';
 export { createContractValidationPipe } from './http/validation';
 export { ErrorResponseDto } from './http/dto/error-response.dto';
 export type { SecurityEventType } from './persistence/entities/security-event.entity';

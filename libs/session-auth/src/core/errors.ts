@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'csrf_token_invalid'
   | 'origin_not_allowed'
   | 'forbidden'
+  | 'session_limit_reached'
   | 'not_found'
   | 'session_not_found'
   | 'email_taken'

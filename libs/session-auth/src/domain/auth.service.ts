@@ -29,6 +29,8 @@ export interface IssuedTokens {
   expiresIn: number;
   refreshToken: string;
   refreshTokenExpiresAt: Date;
+  /** False for a session begun with `rememberMe: false`: cookies that end with the browser. */
+  persistent: boolean;
 }
 
 /** A sign-in: its tokens, and the device cookie that gives this browser its own lockout allowance. */
@@ -64,11 +66,11 @@ export class AuthService {
 
   /** Built-in accounts only: creates the account and signs in. */
   async register(
-    input: { email: string; password: string; displayName?: string | null },
+    input: { email: string; password: string; displayName?: string | null; rememberMe?: boolean },
     client: ClientInfo,
   ): Promise<IssuedTokens> {
     const user = await this.builtinUsers().register(input, client);
-    return this.startSession(user, user.passwordHash, client);
+    return this.startSession(user, user.passwordHash, client, input.rememberMe ?? true);
   }
 
   /**
@@ -76,7 +78,7 @@ export class AuthService {
    * checked. `deviceCookie` is the browser's, if it sent one.
    */
   async login(
-    input: { email: string; password: string },
+    input: { email: string; password: string; rememberMe?: boolean },
     client: ClientInfo,
     deviceCookie: string | null,
   ): Promise<SignedIn> {
@@ -92,7 +94,13 @@ export class AuthService {
     const passwordHash = this.builtin
       ? (verified as unknown as { passwordHash: string }).passwordHash
       : null;
-    const issued = await this.startSession(verified, passwordHash, client, 'login');
+    const issued = await this.startSession(
+      verified,
+      passwordHash,
+      client,
+      input.rememberMe ?? true,
+      'login',
+    );
     return { issued, deviceCookie: this.lockout.deviceCookie(attempt) };
   }
 
@@ -105,6 +113,7 @@ export class AuthService {
       rotated.sessionId,
       rotated.refresh,
       rotated.absoluteExpiresAt,
+      rotated.persistent,
     );
   }
 
@@ -198,10 +207,23 @@ export class AuthService {
     user: SessionUser,
     passwordHash: string | null,
     client: ClientInfo,
+    persistent: boolean,
     eventType?: SecurityEventType,
   ): Promise<IssuedTokens> {
-    const started = await this.sessions.start(user.id, passwordHash as string, client, eventType);
-    return this.withAccessToken(user, started.sessionId, started, started.absoluteExpiresAt);
+    const started = await this.sessions.start(
+      user.id,
+      passwordHash as string,
+      client,
+      eventType,
+      persistent,
+    );
+    return this.withAccessToken(
+      user,
+      started.sessionId,
+      started,
+      started.absoluteExpiresAt,
+      persistent,
+    );
   }
 
   private async withAccessToken(
@@ -209,6 +231,7 @@ export class AuthService {
     sessionId: string,
     refresh: IssuedRefreshToken,
     sessionEndsAt: Date,
+    persistent: boolean,
   ): Promise<IssuedTokens> {
     const access = this.accessTokens.sign({
       userId: user.id,
@@ -224,6 +247,7 @@ export class AuthService {
       expiresIn: access.expiresIn,
       refreshToken: refresh.token,
       refreshTokenExpiresAt: new Date(refresh.claims.expiresAt * 1000),
+      persistent,
     };
   }
 }

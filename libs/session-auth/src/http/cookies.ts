@@ -19,6 +19,8 @@ export interface IssuedCookies {
   accessTokenExpiresAt: Date;
   refreshToken: string;
   refreshTokenExpiresAt: Date;
+  /** False: session cookies, with no Max-Age, that end with the browser (`rememberMe: false`). */
+  persistent: boolean;
 }
 
 const BASE = { secure: true, sameSite: 'strict', path: '/' } as const;
@@ -40,13 +42,17 @@ export class SessionCookies {
     private readonly routes: RoutePaths,
   ) {}
 
-  /** The three cookies, each living as long as what it carries; the refresh one only on the auth routes. */
+  /**
+   * The three cookies, each living as long as what it carries (or, for a session that is not
+   * persistent, as long as the browser); the refresh one only on the auth routes.
+   */
   set(response: HttpResponse, issued: IssuedCookies): void {
-    const refreshMaxAge = secondsUntil(issued.refreshTokenExpiresAt);
+    const maxAge = (until: Date) => (issued.persistent ? secondsUntil(until) : undefined);
+    const refreshMaxAge = maxAge(issued.refreshTokenExpiresAt);
     this.write(response, ACCESS_COOKIE, issued.accessToken, {
       ...BASE,
       httpOnly: true,
-      maxAge: secondsUntil(issued.accessTokenExpiresAt),
+      maxAge: maxAge(issued.accessTokenExpiresAt),
     });
     this.write(response, REFRESH_COOKIE, issued.refreshToken, {
       ...BASE,
@@ -88,7 +94,8 @@ export class SessionCookies {
       secure: true;
       sameSite: 'strict';
       path: string;
-      maxAge: number;
+      /** Undefined: a session cookie. */
+      maxAge: number | undefined;
     },
   ): void {
     this.adapterHost.httpAdapter.setCookie(response, name, value, attributes);

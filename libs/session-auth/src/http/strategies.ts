@@ -93,13 +93,14 @@ export class AccessTokenStrategy extends PassportStrategy(TokenStrategy, ACCESS_
   }
 
   /**
-   * Verified claims are accepted unless their session has been revoked since; of the token's roles,
-   * only those the user still has count (a removed role stops at once, a granted one waits for the
-   * next refresh). Each request gets its own object, built as one literal (a spread costs more than
-   * the rest of a remembered check).
+   * Verified claims are accepted unless their session has been revoked since, or every session
+   * was revoked after they were issued (one comparison, however many sessions that ended); of the
+   * token's roles, only those the user still has count (a removed role stops at once, a granted
+   * one waits for the next refresh). Each request gets its own object, built as one literal (a
+   * spread costs more than the rest of a remembered check).
    */
   private accept(claims: AccessClaims, via: AuthenticatedUser['via']): AuthenticatedUser {
-    if (this.revoked.has(claims.sessionId)) {
+    if (claims.iat < this.revoked.notBefore || this.revoked.has(claims.sessionId)) {
       throw new SessionAuthError('session_revoked', 'This session has been revoked.');
     }
     const current = this.revoked.currentRoles(claims.userId);

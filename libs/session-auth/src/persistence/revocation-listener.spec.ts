@@ -11,6 +11,7 @@ function listenerWithSink() {
     retentionMs: () => 960_000,
     add: (ids) => revoked.push(...ids),
     applyRoleChange: (change) => roleChanges.push(change),
+    revokeAllBefore: () => undefined,
     forgetExpired: () => undefined,
   };
   const listener = new RevocationListener({ connectionString: undefined }, {

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Client, Notification } from 'pg';
 import { ResolvedSessionAuthOptions } from '../core/resolved-options';
 import { REVOCATION_CHANNEL } from './sessions.repository';
+import { REVOKED_BEFORE_CHANNEL, REVOKED_BEFORE_SECONDS } from './sessions-revoked-before';
 import { USER_ROLE_CHANGE_JSON } from './user-role-changes.repository';
 import { ROLE_CHANGE_JSON, RoleChange, ROLES_CHANNEL } from './users.repository';
 
@@ -34,7 +35,8 @@ function catchUpStatement(builtinUsers: boolean): string {
  SELECT now() AS now,
         ARRAY(SELECT id::text FROM sessions
                WHERE revoked_at >= (SELECT at FROM since)) AS revoked,
-        ARRAY(${roleChanges}) AS roles`;
+        ARRAY(${roleChanges}) AS roles,
+        ${REVOKED_BEFORE_SECONDS} AS revoked_before`;
 }
 
 /**
@@ -51,6 +53,8 @@ export interface RevocationSink {
   retentionMs(): number;
   add(sessionIds: Iterable<string>): void;
   applyRoleChange(change: RoleChange): void;
+  /** The moment (seconds) of the last revoke-all. */
+  revokeAllBefore(atSeconds: number): void;
   forgetExpired(now: number): void;
 }
 
@@ -123,7 +127,9 @@ export class RevocationListener {
     client.on('end', () => this.onConnectionLost(client));
     try {
       await client.connect();
-      await client.query(`LISTEN ${REVOCATION_CHANNEL}; LISTEN ${ROLES_CHANNEL}`);
+      await client.query(
+        `LISTEN ${REVOCATION_CHANNEL}; LISTEN ${ROLES_CHANNEL}; LISTEN ${REVOKED_BEFORE_CHANNEL}`,
+      );
       this.client = client;
       await this.catchUp();
     } catch (error) {
@@ -132,6 +138,11 @@ export class RevocationListener {
   }
 
   private onNotification(message: Notification): void {
+    // No payload: the moment is read from this instance's own table (see REVOKED_BEFORE_CHANNEL).
+    if (message.channel === REVOKED_BEFORE_CHANNEL) {
+      void this.catchUp();
+      return;
+    }
     if (!message.payload) return;
     if (message.channel === REVOCATION_CHANNEL) {
       this.sink?.add(message.payload.split(','));
@@ -182,10 +193,13 @@ export class RevocationListener {
     this.catchingUp = true;
     try {
       const since = this.caughtUpTo && new Date(this.caughtUpTo.getTime() - CATCH_UP_OVERLAP_MS);
-      const { rows } = await client.query<{ now: Date; revoked: string[]; roles: string[] }>(
-        this.catchUpStatement,
-        [since, sink.retentionMs() / 1000],
-      );
+      const { rows } = await client.query<{
+        now: Date;
+        revoked: string[];
+        roles: string[];
+        revoked_before: number | null;
+      }>(this.catchUpStatement, [since, sink.retentionMs() / 1000]);
+      if (rows[0].revoked_before !== null) sink.revokeAllBefore(rows[0].revoked_before);
       sink.add(rows[0].revoked);
       for (const change of rows[0].roles) this.applyRoleChange(change);
       this.caughtUpTo = rows[0].now;

@@ -4,6 +4,7 @@ import { RefreshToken } from './entities/refresh-token.entity';
 import { SecurityEvent } from './entities/security-event.entity';
 import { Session } from './entities/session.entity';
 import { SessionRevocation } from './entities/session-revocation.entity';
+import { SessionsRevokedBefore } from './entities/sessions-revoked-before.entity';
 import { User } from './entities/user.entity';
 import { UserRoleChange } from './entities/user-role-change.entity';
 import { InitialSchema1764086400000 } from './migrations/1764086400000-initial-schema';
@@ -11,6 +12,7 @@ import { RolesChangedAt1765000000000 } from './migrations/1765000000000-roles-ch
 import { LoginFailures1796536800000 } from './migrations/1796536800000-login-failures';
 import { SessionAuthCoreSchema1796540400000 } from './migrations/1796540400000-session-auth-core-schema';
 import { SessionRevocations1796544000000 } from './migrations/1796544000000-session-revocations';
+import { SessionPolicies1796545800000 } from './migrations/1796545800000-session-policies';
 import { PgPool } from './pg-pool';
 
 /**
@@ -24,6 +26,7 @@ export const SESSION_AUTH_ENTITIES = [
   RefreshToken,
   LoginFailure,
   SessionRevocation,
+  SessionsRevokedBefore,
 ];
 
 /**
@@ -35,6 +38,7 @@ export const SESSION_AUTH_MIGRATIONS = [
   RolesChangedAt1765000000000,
   LoginFailures1796536800000,
   SessionRevocations1796544000000,
+  SessionPolicies1796545800000,
 ];
 
 /**
@@ -48,12 +52,14 @@ export const SESSION_AUTH_CORE_ENTITIES = [
   LoginFailure,
   UserRoleChange,
   SessionRevocation,
+  SessionsRevokedBefore,
 ];
 
 /** The migration that creates SESSION_AUTH_CORE_ENTITIES' tables, for a host DataSource's `migrations`. */
 export const SESSION_AUTH_CORE_MIGRATIONS = [
   SessionAuthCoreSchema1796540400000,
   SessionRevocations1796544000000,
+  SessionPolicies1796545800000,
 ];
 
 const BUILTIN_TABLES = [
@@ -63,6 +69,7 @@ const BUILTIN_TABLES = [
   'security_events',
   'login_failures',
   'session_revocations',
+  'sessions_revoked_before',
 ];
 /** Columns of the built-in `users` that a host's own table of that name is unlikely to have. */
 const BUILTIN_USER_COLUMNS = ['password_hash', 'roles', 'roles_changed_at'];
@@ -73,6 +80,7 @@ const CORE_TABLES = [
   'login_failures',
   'user_role_changes',
   'session_revocations',
+  'sessions_revoked_before',
 ];
 
 /**

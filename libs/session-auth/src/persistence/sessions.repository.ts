@@ -6,6 +6,7 @@ import type { SecurityEventType } from './entities/security-event.entity';
 import type { RevocationReason, Session } from './entities/session.entity';
 import { PgPool, Sql } from './pg-pool';
 import { RECORD_SECURITY_EVENT } from './security-events.repository';
+import { REVOKED_BEFORE } from './sessions-revoked-before';
 
 /** Where a revocation is announced to every instance (see RevokedSessions). */
 export const REVOCATION_CHANNEL = 'session_revoked';
@@ -33,6 +34,8 @@ export interface NewSession {
   absoluteExpiresAt: Date;
   userAgent: string | null;
   ip: string | null;
+  /** False with `rememberMe: false`: the cookies then end with the browser. */
+  persistent: boolean;
 }
 
 /** The security event a new session is recorded with (the session's user, id and address). */
@@ -48,6 +51,7 @@ interface RotationColumns {
   user_id: string;
   revoked_at: Date | null;
   absolute_expires_at: Date;
+  persistent: boolean;
   current_token_id: string | null;
   token_id: string | null;
   token_hash: Buffer | null;
@@ -89,10 +93,13 @@ export interface RevocationEvent {
 export type RevocationTarget =
   { sessionId: string; userId?: string } | { userId: string; exceptSessionId?: string };
 
-const ROTATION_COLUMNS = `s.id AS session_id, s.user_id, s.revoked_at, s.absolute_expires_at,
-        s.current_token_id, t.id AS token_id, t.token_hash, t.expires_at AS token_expires_at,
-        t.used_at, t.successor_id, n.issued_at AS successor_issued_at,
-        n.expires_at AS successor_expires_at`;
+/** A session created before a revoke-all reads as revoked at that moment. */
+const ROTATION_COLUMNS = `s.id AS session_id, s.user_id,
+        coalesce(s.revoked_at, (SELECT at FROM sessions_revoked_before WHERE at > s.created_at))
+          AS revoked_at,
+        s.absolute_expires_at, s.persistent, s.current_token_id, t.id AS token_id, t.token_hash,
+        t.expires_at AS token_expires_at, t.used_at, t.successor_id,
+        n.issued_at AS successor_issued_at, n.expires_at AS successor_expires_at`;
 
 /**
  * Parameters: session id, token id. The session with its built-in user, the token and that token's
@@ -121,6 +128,7 @@ const READ_FOR_ROTATION_OWN_USERS = `SELECT ${ROTATION_COLUMNS}
 export const ROTATE_IF_CURRENT = `WITH rotated AS (
    UPDATE sessions SET current_token_id = $4, last_used_at = $3, expires_at = $6
     WHERE id = $1 AND current_token_id = $2 AND revoked_at IS NULL
+      AND created_at >= coalesce(${REVOKED_BEFORE}, '-infinity')
    RETURNING id
  ), used AS (
    UPDATE refresh_tokens SET used_at = $3, successor_id = $4
@@ -135,12 +143,34 @@ const SESSION_COLUMNS = `id, user_id AS "userId", created_at AS "createdAt",
    last_used_at AS "lastUsedAt", expires_at AS "expiresAt",
    absolute_expires_at AS "absoluteExpiresAt", revoked_at AS "revokedAt",
    revoked_reason AS "revokedReason", current_token_id AS "currentTokenId",
-   user_agent AS "userAgent", ip`;
+   user_agent AS "userAgent", ip, persistent`;
+
+/** Parameters: user id, now. What makes a session live, for listing and for the session limit. */
+const LIVE = `user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND absolute_expires_at > $2
+    AND created_at >= coalesce(${REVOKED_BEFORE}, '-infinity')`;
 
 /** Parameters: user id, now. Newest first. */
 const LIST_LIVE = `SELECT ${SESSION_COLUMNS} FROM sessions
-  WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND absolute_expires_at > $2
+  WHERE ${LIVE}
   ORDER BY created_at DESC, id DESC`;
+
+/** Parameters: user id, now. Least recently used first: the order in which the limit evicts. */
+const LIVE_IDS_BY_LAST_USE = `SELECT id FROM sessions
+  WHERE ${LIVE}
+  ORDER BY last_used_at, created_at, id`;
+
+/**
+ * Parameter: user id. Serialises the sign-ins of one of the app's own users (no row of ours to
+ * lock); the prefix keeps these locks apart from the app's own advisory locks.
+ */
+const LOCK_OWN_USER = `SELECT pg_advisory_xact_lock(hashtextextended('session-auth:' || $1, 0))`;
+
+/**
+ * Parameter: user id. Serialises a built-in account's sign-ins on its row: taken first, before
+ * any session row, so that it orders with a password change (which updates this row, then
+ * revokes sessions) instead of deadlocking with it.
+ */
+const LOCK_BUILTIN_USER = `SELECT 1 FROM users WHERE id = $1 FOR UPDATE`;
 
 const FIND_OWNED = `SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1 AND user_id = $2`;
 
@@ -152,13 +182,13 @@ const DELETE_ENDED_BEFORE = `WITH deleted AS (
  SELECT count(*)::int AS deleted FROM deleted`;
 
 /**
- * Parameters 1 to 10: the session and its first token (see SessionsRepository.create); with
+ * Parameters 1 to 11: the session and its first token (see SessionsRepository.create); with
  * `recordEvent`, the event type and user agent next; with `checkPasswordHash`, the verified hash
  * last. The check reads the user row FOR SHARE, so that the statement serialises with a password
  * change's UPDATE of it; without it (the app's own users) the session is inserted as it is.
  */
 function createSessionStatement(checkPasswordHash: boolean, recordEvent: boolean): string {
-  const hash = `$${recordEvent ? 13 : 11}`;
+  const hash = `$${recordEvent ? 14 : 12}`;
   const owner = checkPasswordHash
     ? `owner AS (
          SELECT id FROM users WHERE id = $2 AND password_hash = ${hash} FOR SHARE
@@ -169,14 +199,14 @@ function createSessionStatement(checkPasswordHash: boolean, recordEvent: boolean
   const recorded = recordEvent
     ? `, recorded AS (
          ${RECORD_SECURITY_EVENT}
-         SELECT user_id, $11::text, id, $8::text, $12::text FROM new_session
+         SELECT user_id, $12::text, id, $8::text, $13::text FROM new_session
        )`
     : '';
   return `WITH ${owner}new_session AS (
          INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at,
-                               absolute_expires_at, current_token_id, user_agent, ip)
+                               absolute_expires_at, current_token_id, user_agent, ip, persistent)
          SELECT $1::uuid, ${userId}, $3::timestamptz, $3::timestamptz, $4::timestamptz,
-                $5::timestamptz, $6::uuid, $7::text, $8::text${from}
+                $5::timestamptz, $6::uuid, $7::text, $8::text, $11::boolean${from}
          RETURNING id, user_id
        )${recorded}
        INSERT INTO refresh_tokens (id, session_id, token_hash, parent_id, issued_at, expires_at)
@@ -197,6 +227,7 @@ export class SessionsRepository {
   private readonly clockToleranceMs: number;
   private readonly readForRotationStatement: string;
   private readonly createStatements: { withEvent: string; withoutEvent: string };
+  private readonly lockUserStatement: string;
 
   constructor(@InjectDataSource() dataSource: DataSource, options: ResolvedSessionAuthOptions) {
     this.sql = new PgPool(dataSource);
@@ -210,6 +241,7 @@ export class SessionsRepository {
       withEvent: createSessionStatement(options.builtinUsers, true),
       withoutEvent: createSessionStatement(options.builtinUsers, false),
     };
+    this.lockUserStatement = options.builtinUsers ? LOCK_BUILTIN_USER : LOCK_OWN_USER;
   }
 
   /**
@@ -229,12 +261,14 @@ export class SessionsRepository {
    * others. With the app's own users there is no row of ours to check: `passwordHash` is null, and
    * revoking the sessions after a password change is the app's call. With `event`, the security
    * event that records the sign-in is written too, so that there is never one without the other.
+   * `sql` is a transaction's, when the sign-in first made room under the session limit.
    */
   async create(
     session: NewSession,
     token: NewRefreshToken,
     passwordHash: string | null,
     event?: SessionEvent,
+    sql: Sql = this.sql,
   ): Promise<boolean> {
     const params: unknown[] = [
       session.id,
@@ -247,10 +281,11 @@ export class SessionsRepository {
       session.ip,
       token.tokenHash,
       token.issuedAt,
+      session.persistent,
     ];
     if (event) params.push(event.type, event.userAgent);
     if (this.builtinUsers) params.push(passwordHash);
-    const rows = await this.sql.query(
+    const rows = await sql.query(
       event ? this.createStatements.withEvent : this.createStatements.withoutEvent,
       params,
     );
@@ -387,6 +422,20 @@ export class SessionsRepository {
        SELECT id, pg_notify('${REVOCATION_CHANNEL}', id::text) FROM revoked`,
       params,
     );
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Takes the lock that a user's sign-ins serialise on under the session limit, until the
+   * transaction ends: the built-in account's row, or an advisory lock on the app's user id.
+   */
+  async lockUserSignIns(sql: Sql, userId: string): Promise<void> {
+    await sql.query(this.lockUserStatement, [userId]);
+  }
+
+  /** The ids of the user's live sessions, least recently used first. */
+  async liveIdsByLastUse(sql: Sql, userId: string, now: Date): Promise<string[]> {
+    const rows = await sql.query<{ id: string }>(LIVE_IDS_BY_LAST_USE, [userId, now]);
     return rows.map((row) => row.id);
   }
 

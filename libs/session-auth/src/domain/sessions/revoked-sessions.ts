@@ -28,6 +28,11 @@ export class RevokedSessions implements RevocationSink, OnModuleInit, OnApplicat
   private readonly revoked = new Map<string, number>();
   /** user id → its roles since a recent change; users with no recent change are absent. */
   private readonly changedRoles = new Map<string, CurrentRoles>();
+  /**
+   * Seconds: every access token issued before it is refused (`sessions:revoke-all`); 0 when there
+   * was none. A field, read on every guarded request.
+   */
+  notBefore = 0;
 
   constructor(
     private readonly options: ResolvedSessionAuthOptions,
@@ -64,6 +69,11 @@ export class RevokedSessions implements RevocationSink, OnModuleInit, OnApplicat
       at: change.at,
       forgetAt: Date.now() + this.retentionMs(),
     });
+  }
+
+  /** A revoke-all's moment, from the database; an earlier one never replaces a later one. */
+  revokeAllBefore(atSeconds: number): void {
+    if (atSeconds > this.notBefore) this.notBefore = atSeconds;
   }
 
   get size(): number {

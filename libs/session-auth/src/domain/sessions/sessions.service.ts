@@ -22,6 +22,7 @@ import {
 } from '../../persistence/sessions.repository';
 import { UserRoleChangesRepository } from '../../persistence/user-role-changes.repository';
 import { RefreshTokens } from '../tokens/refresh-tokens';
+import { deviceLabel } from './device-label';
 import { RevokedSessions } from './revoked-sessions';
 import { decideRotation } from './rotation';
 
@@ -36,6 +37,8 @@ export interface RotationResult {
   refresh: IssuedRefreshToken;
   /** The session's absolute end, which no token of it outlives. */
   absoluteExpiresAt: Date;
+  /** False for a session begun with `rememberMe: false`. */
+  persistent: boolean;
 }
 
 /** A session as its user (or an admin) sees it in a list. */
@@ -49,6 +52,10 @@ export interface SessionView {
   ip: string | null;
   /** Whether this is the session of the calling token. */
   current: boolean;
+  /** A short label from the user agent ("Chrome on macOS"), or null. */
+  device: string | null;
+  /** False for a session begun with `rememberMe: false`, whose cookies end with the browser. */
+  persistent: boolean;
 }
 
 /** What a refresh token's session is looked up by: the verified claims and the token itself. */
@@ -75,13 +82,17 @@ export class SessionsService {
    * is the user's password hash that was verified, and the session starts only if it is still the
    * user's: a password change that committed since refuses it (401 invalid_credentials). With the
    * app's own users it is null (the app checked the password; no row of ours holds it). With
-   * `eventType`, records that security event in the same statement.
+   * `eventType`, records that security event in the same statement. A session that is not
+   * `persistent` (`rememberMe: false`) ends within `shortSessionMaxAge`. Under
+   * `maxSessionsPerUser`, the user's least recently used sessions are evicted to make room, or the
+   * sign-in is refused (403 session_limit_reached).
    */
   async start(
     userId: string,
     passwordHash: string | null,
     client: ClientInfo,
     eventType?: SecurityEventType,
+    persistent = true,
   ): Promise<IssuedRefreshToken & { sessionId: string; absoluteExpiresAt: Date }> {
     if (passwordHash === null && this.options.builtinUsers) {
       // Without the hash the built-in sign-in would lose its guard against a password change.
@@ -91,27 +102,76 @@ export class SessionsService {
     }
     const now = new Date();
     const sessionId = randomUUID();
-    const absoluteExpiresAt = new Date(
-      Math.floor((now.getTime() + this.options.sessionMaxAgeMs) / 1000) * 1000,
-    );
+    const maxAgeMs = persistent
+      ? this.options.sessionMaxAgeMs
+      : Math.min(this.options.sessionMaxAgeMs, this.options.shortSessionMaxAgeMs);
+    const absoluteExpiresAt = new Date(Math.floor((now.getTime() + maxAgeMs) / 1000) * 1000);
     const refresh = this.issue(userId, sessionId, now, absoluteExpiresAt);
-    const created = await this.repository.create(
-      {
-        id: sessionId,
-        userId,
-        createdAt: now,
-        absoluteExpiresAt,
-        userAgent: client.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
-        ip: client.ip,
-      },
-      toRow(refresh, null),
-      passwordHash,
-      eventType && { type: eventType, userAgent: client.userAgent },
-    );
-    if (!created) {
-      throw new SessionAuthError('invalid_credentials', 'The email or password is wrong.');
+    const create = (sql?: Sql) =>
+      this.repository.create(
+        {
+          id: sessionId,
+          userId,
+          createdAt: now,
+          absoluteExpiresAt,
+          userAgent: client.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
+          ip: client.ip,
+          persistent,
+        },
+        toRow(refresh, null),
+        passwordHash,
+        eventType && { type: eventType, userAgent: client.userAgent },
+        sql,
+      );
+    // Without a limit a sign-in stays one statement, outside any transaction.
+    if (this.options.maxSessionsPerUser > 0) {
+      await this.startWithinLimit(userId, now, client, create);
+    } else if (!(await create())) {
+      throw passwordNoLongerCurrent();
     }
     return { ...refresh, sessionId, absoluteExpiresAt };
+  }
+
+  /**
+   * Counts the user's live sessions and evicts or refuses before `create`, all under the user's
+   * sign-in lock: parallel sign-ins of one user take turns, so each counts what the previous one
+   * left, and no number of them ever leaves more than the limit. Evictions go through the one
+   * revocation statement (notified to every instance, recorded as `session_evicted`), and are
+   * undone with the rest when `create` fails.
+   */
+  private async startWithinLimit(
+    userId: string,
+    now: Date,
+    client: ClientInfo,
+    create: (sql: Sql) => Promise<boolean>,
+  ): Promise<void> {
+    const evicted = await this.repository.transaction(async (sql) => {
+      await this.repository.lockUserSignIns(sql, userId);
+      const live = await this.repository.liveIdsByLastUse(sql, userId, now);
+      const excess = live.length - this.options.maxSessionsPerUser + 1;
+      const evicted: string[] = [];
+      if (excess > 0) {
+        if (this.options.sessionLimitPolicy === 'deny') {
+          throw new SessionAuthError(
+            'session_limit_reached',
+            'This account has as many sessions as it may: sign out of one first.',
+          );
+        }
+        for (const sessionId of live.slice(0, excess)) {
+          const ids = await this.repository.revoke(
+            { sessionId, userId },
+            'session_limit',
+            { type: 'session_evicted', perSession: true, ...client },
+            sql,
+          );
+          evicted.push(...ids);
+        }
+      }
+      // Thrown, it rolls the evictions back: a failed sign-in takes no other session's place.
+      if (!(await create(sql))) throw passwordNoLongerCurrent();
+      return evicted;
+    });
+    this.revoked.add(evicted);
   }
 
   /**
@@ -141,6 +201,7 @@ export class SessionsService {
           user: userOf(row),
           refresh,
           absoluteExpiresAt: row.absolute_expires_at,
+          persistent: row.persistent,
         }
       : null;
   }
@@ -219,6 +280,7 @@ export class SessionsService {
       user: userOf(outcome.row),
       refresh: outcome.refresh,
       absoluteExpiresAt: outcome.row.absolute_expires_at,
+      persistent: outcome.row.persistent,
     };
   }
 
@@ -407,6 +469,11 @@ const REJECTION_MESSAGES = {
   session_expired: 'This session has reached its maximum age: sign in again.',
 } as const;
 
+/** The verified password hash is no longer the user's (changed meanwhile): no session. */
+function passwordNoLongerCurrent(): SessionAuthError {
+  return new SessionAuthError('invalid_credentials', 'The email or password is wrong.');
+}
+
 function seconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);
 }
@@ -453,5 +520,7 @@ function toView(session: Session, currentSessionId: string | null): SessionView 
     userAgent: session.userAgent,
     ip: session.ip,
     current: session.id === currentSessionId,
+    device: deviceLabel(session.userAgent),
+    persistent: session.persistent,
   };
 }

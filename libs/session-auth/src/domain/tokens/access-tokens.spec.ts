@@ -33,7 +33,7 @@ describe('AccessTokens', () => {
   it('remembers a verified token as one frozen value that no caller can change', async () => {
     const userId = randomUUID();
     const sessionId = randomUUID();
-    const { token, expiresAt } = tokens.sign({ ...session(), userId, sessionId });
+    const { token, expiresAt, expiresIn } = tokens.sign({ ...session(), userId, sessionId });
     expect(tokens.remembered(token)).toBeUndefined();
 
     const claims = await tokens.verify(token);
@@ -48,6 +48,7 @@ describe('AccessTokens', () => {
       sessionId,
       roles: ['user'],
       tokenId: claims.tokenId,
+      iat: claims.exp - expiresIn,
       exp: claims.exp,
     });
   });

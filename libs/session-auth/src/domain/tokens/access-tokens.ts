@@ -17,6 +17,8 @@ export interface AccessClaims {
   readonly sessionId: string;
   readonly roles: readonly string[];
   readonly tokenId: string;
+  /** The token's `iat`, in seconds: refused when before a revoke-all (see RevokedSessions). */
+  readonly iat: number;
   /** The token's `exp`, in seconds. */
   readonly exp: number;
 }
@@ -104,6 +106,7 @@ export class AccessTokens {
       sessionId: payload.sid as string,
       roles: Object.freeze([...(roles as string[])]),
       tokenId: payload.jti as string,
+      iat: payload.iat as number,
       exp: payload.exp as number,
     });
     this.verified.set(token, claims, claims.exp);

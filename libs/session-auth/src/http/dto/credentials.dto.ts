@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
 import {
   CharacterLength,
   NoControlCharacters,
@@ -23,6 +23,15 @@ export class LoginDto {
   @IsString()
   @CharacterLength(PASSWORD_MIN, PASSWORD_MAX)
   password!: string;
+
+  @ApiPropertyOptional({
+    default: true,
+    description:
+      'false: the session ends within SHORT_SESSION_MAX_AGE, and its cookies when the browser closes.',
+  })
+  @IsOptional()
+  @IsBoolean()
+  rememberMe?: boolean;
 }
 
 /** A new password: 8 to 128 characters, not a common one, not the email. */

@@ -26,4 +26,15 @@ export class SessionDto implements SessionView {
 
   @ApiProperty({ description: 'Whether this is the session of the calling token.' })
   current!: boolean;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'Chrome on macOS',
+    description: 'The browser and system, read from the user agent; null when unknown.',
+  })
+  device!: string | null;
+
+  @ApiProperty({ description: 'False for a session begun with `rememberMe: false`.' })
+  persistent!: boolean;
 }

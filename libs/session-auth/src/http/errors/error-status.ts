@@ -19,6 +19,7 @@ const STATUS: Record<ErrorReason, number> = {
   csrf_token_invalid: 403,
   origin_not_allowed: 403,
   forbidden: 403,
+  session_limit_reached: 403,
   not_found: 404,
   session_not_found: 404,
   email_taken: 409,

@@ -6,7 +6,8 @@ export type RevocationReason =
   | 'revoked_by_user'
   | 'password_changed'
   | 'refresh_token_reused'
-  | 'admin';
+  | 'admin'
+  | 'session_limit';
 
 /** One sign-in: the family its refresh tokens belong to, and the row every change locks. */
 @Entity({ name: 'sessions' })
@@ -47,4 +48,8 @@ export class Session {
 
   @Column({ type: 'text', nullable: true })
   ip!: string | null;
+
+  /** False for a session begun with `rememberMe: false`: its cookies end with the browser. */
+  @Column({ type: 'boolean', default: true })
+  persistent!: boolean;
 }
