@@ -100,12 +100,7 @@ export class AuthService {
     const rotated = await this.sessions.rotate(presented, client);
     const user = rotated.user ?? (await this.users.findById(presented.userId));
     if (!user) throw new SessionAuthError('session_revoked', 'This account no longer exists.');
-    return this.withAccessToken(
-      user,
-      rotated.sessionId,
-      rotated.refresh,
-      rotated.absoluteExpiresAt,
-    );
+    return this.withAccessToken(user, rotated.sessionId, rotated.refresh, rotated);
   }
 
   /**
@@ -201,20 +196,21 @@ export class AuthService {
     eventType?: SecurityEventType,
   ): Promise<IssuedTokens> {
     const started = await this.sessions.start(user.id, passwordHash as string, client, eventType);
-    return this.withAccessToken(user, started.sessionId, started, started.absoluteExpiresAt);
+    return this.withAccessToken(user, started.sessionId, started, started);
   }
 
   private async withAccessToken(
     user: SessionUser,
     sessionId: string,
     refresh: IssuedRefreshToken,
-    sessionEndsAt: Date,
+    session: { absoluteExpiresAt: Date; authTime: Date },
   ): Promise<IssuedTokens> {
     const access = this.accessTokens.sign({
       userId: user.id,
       sessionId,
       roles: user.roles,
-      sessionEndsAt,
+      sessionEndsAt: session.absoluteExpiresAt,
+      authTime: session.authTime,
     });
     return {
       sessionId,

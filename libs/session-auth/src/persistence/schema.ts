@@ -9,6 +9,7 @@ import { InitialSchema1764086400000 } from './migrations/1764086400000-initial-s
 import { RolesChangedAt1765000000000 } from './migrations/1765000000000-roles-changed-at';
 import { LoginFailures1796536800000 } from './migrations/1796536800000-login-failures';
 import { SessionAuthCoreSchema1796540400000 } from './migrations/1796540400000-session-auth-core-schema';
+import { SessionAuthTime1796547600000 } from './migrations/1796547600000-session-auth-time';
 import { PgPool } from './pg-pool';
 
 /**
@@ -25,6 +26,7 @@ export const SESSION_AUTH_MIGRATIONS = [
   InitialSchema1764086400000,
   RolesChangedAt1765000000000,
   LoginFailures1796536800000,
+  SessionAuthTime1796547600000,
 ];
 
 /**
@@ -40,7 +42,10 @@ export const SESSION_AUTH_CORE_ENTITIES = [
 ];
 
 /** The migration that creates SESSION_AUTH_CORE_ENTITIES' tables, for a host DataSource's `migrations`. */
-export const SESSION_AUTH_CORE_MIGRATIONS = [SessionAuthCoreSchema1796540400000];
+export const SESSION_AUTH_CORE_MIGRATIONS = [
+  SessionAuthCoreSchema1796540400000,
+  SessionAuthTime1796547600000,
+];
 
 const BUILTIN_TABLES = ['users', 'sessions', 'refresh_tokens', 'security_events', 'login_failures'];
 /** Columns of the built-in `users` that a host's own table of that name is unlikely to have. */

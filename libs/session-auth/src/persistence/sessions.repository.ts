@@ -41,6 +41,8 @@ interface RotationColumns {
   user_id: string;
   revoked_at: Date | null;
   absolute_expires_at: Date;
+  /** When the session last proved the password: every access token of it carries this. */
+  auth_time: Date;
   current_token_id: string | null;
   token_id: string | null;
   token_hash: Buffer | null;
@@ -83,7 +85,7 @@ export type RevocationTarget =
   { sessionId: string; userId?: string } | { userId: string; exceptSessionId?: string };
 
 const ROTATION_COLUMNS = `s.id AS session_id, s.user_id, s.revoked_at, s.absolute_expires_at,
-        s.current_token_id, t.id AS token_id, t.token_hash, t.expires_at AS token_expires_at,
+        s.auth_time, s.current_token_id, t.id AS token_id, t.token_hash, t.expires_at AS token_expires_at,
         t.used_at, t.successor_id, n.issued_at AS successor_issued_at,
         n.expires_at AS successor_expires_at`;
 
@@ -126,7 +128,7 @@ export const ROTATE_IF_CURRENT = `WITH rotated AS (
 
 const SESSION_COLUMNS = `id, user_id AS "userId", created_at AS "createdAt",
    last_used_at AS "lastUsedAt", expires_at AS "expiresAt",
-   absolute_expires_at AS "absoluteExpiresAt", revoked_at AS "revokedAt",
+   absolute_expires_at AS "absoluteExpiresAt", auth_time AS "authTime", revoked_at AS "revokedAt",
    revoked_reason AS "revokedReason", current_token_id AS "currentTokenId",
    user_agent AS "userAgent", ip`;
 
@@ -136,6 +138,20 @@ const LIST_LIVE = `SELECT ${SESSION_COLUMNS} FROM sessions
   ORDER BY created_at DESC, id DESC`;
 
 const FIND_OWNED = `SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1 AND user_id = $2`;
+
+/**
+ * Parameters: session id, user id, the new auth time, client address, user agent. Only a live
+ * session proves the password again; the event is recorded in the same statement.
+ */
+const REAUTHENTICATE = `WITH proved AS (
+   UPDATE sessions SET auth_time = $3
+    WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND absolute_expires_at > $3
+   RETURNING id, user_id, absolute_expires_at
+ ), recorded AS (
+   ${RECORD_SECURITY_EVENT}
+   SELECT user_id, 'reauthenticated', id, $4, $5 FROM proved
+ )
+ SELECT absolute_expires_at AS "absoluteExpiresAt" FROM proved`;
 
 /** Parameter: the cutoff. Their refresh tokens go by cascade. */
 const DELETE_ENDED_BEFORE = `WITH deleted AS (
@@ -166,10 +182,10 @@ function createSessionStatement(checkPasswordHash: boolean, recordEvent: boolean
        )`
     : '';
   return `WITH ${owner}new_session AS (
-         INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at,
+         INSERT INTO sessions (id, user_id, created_at, last_used_at, auth_time, expires_at,
                                absolute_expires_at, current_token_id, user_agent, ip)
-         SELECT $1::uuid, ${userId}, $3::timestamptz, $3::timestamptz, $4::timestamptz,
-                $5::timestamptz, $6::uuid, $7::text, $8::text${from}
+         SELECT $1::uuid, ${userId}, $3::timestamptz, $3::timestamptz, $3::timestamptz,
+                $4::timestamptz, $5::timestamptz, $6::uuid, $7::text, $8::text${from}
          RETURNING id, user_id
        )${recorded}
        INSERT INTO refresh_tokens (id, session_id, token_hash, parent_id, issued_at, expires_at)
@@ -354,6 +370,26 @@ export class SessionsRepository {
       params,
     );
     return rows.map((row) => row.id);
+  }
+
+  /**
+   * Stamps a live session as having proved the password at `at`, and records `reauthenticated`.
+   * The session's absolute end, or null when it is revoked or ended (nothing written).
+   */
+  async reauthenticate(
+    sessionId: string,
+    userId: string,
+    at: Date,
+    client: { ip: string | null; userAgent: string | null },
+  ): Promise<Date | null> {
+    const rows = await this.sql.query<{ absoluteExpiresAt: Date }>(REAUTHENTICATE, [
+      sessionId,
+      userId,
+      at,
+      client.ip,
+      client.userAgent,
+    ]);
+    return rows[0]?.absoluteExpiresAt ?? null;
   }
 
   /** The user's sessions that can still be refreshed, newest first. */

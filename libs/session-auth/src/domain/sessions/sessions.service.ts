@@ -36,6 +36,8 @@ export interface RotationResult {
   refresh: IssuedRefreshToken;
   /** The session's absolute end, which no token of it outlives. */
   absoluteExpiresAt: Date;
+  /** When the session last proved the password: carried into every access token of it. */
+  authTime: Date;
 }
 
 /** A session as its user (or an admin) sees it in a list. */
@@ -82,7 +84,7 @@ export class SessionsService {
     passwordHash: string | null,
     client: ClientInfo,
     eventType?: SecurityEventType,
-  ): Promise<IssuedRefreshToken & { sessionId: string; absoluteExpiresAt: Date }> {
+  ): Promise<IssuedRefreshToken & { sessionId: string; absoluteExpiresAt: Date; authTime: Date }> {
     if (passwordHash === null && this.options.builtinUsers) {
       // Without the hash the built-in sign-in would lose its guard against a password change.
       throw new Error(
@@ -111,7 +113,7 @@ export class SessionsService {
     if (!created) {
       throw new SessionAuthError('invalid_credentials', 'The email or password is wrong.');
     }
-    return { ...refresh, sessionId, absoluteExpiresAt };
+    return { ...refresh, sessionId, absoluteExpiresAt, authTime: now };
   }
 
   /**
@@ -141,6 +143,7 @@ export class SessionsService {
           user: userOf(row),
           refresh,
           absoluteExpiresAt: row.absolute_expires_at,
+          authTime: row.auth_time,
         }
       : null;
   }
@@ -219,6 +222,7 @@ export class SessionsService {
       user: userOf(outcome.row),
       refresh: outcome.refresh,
       absoluteExpiresAt: outcome.row.absolute_expires_at,
+      authTime: outcome.row.auth_time,
     };
   }
 

@@ -32,6 +32,10 @@ export class Session {
   @Column({ name: 'absolute_expires_at', type: 'timestamptz' })
   absoluteExpiresAt!: Date;
 
+  /** When the session last proved the password: sign-in, or a reauthentication since. */
+  @Column({ name: 'auth_time', type: 'timestamptz' })
+  authTime!: Date;
+
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;
 
