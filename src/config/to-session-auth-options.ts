@@ -22,6 +22,7 @@ const VARIABLES: Readonly<Record<string, string>> = {
   sessionMaxAge: 'SESSION_MAX_AGE',
   refreshReuseGrace: 'REFRESH_REUSE_GRACE',
   revocationPropagation: 'REVOCATION_PROPAGATION',
+  reauthMaxAge: 'REAUTH_MAX_AGE',
   clockTolerance: 'CLOCK_TOLERANCE',
   publicUrl: 'PUBLIC_URL',
   corsOrigins: 'CORS_ORIGINS',
@@ -66,6 +67,7 @@ export function sessionAuthOptionsFromEnv(
     sessionMaxAge: duration('SESSION_MAX_AGE'),
     refreshReuseGrace: duration('REFRESH_REUSE_GRACE'),
     revocationPropagation: duration('REVOCATION_PROPAGATION'),
+    reauthMaxAge: duration('REAUTH_MAX_AGE'),
     clockTolerance: duration('CLOCK_TOLERANCE'),
     publicUrl: context.publicUrl,
     corsOrigins: (read('CORS_ORIGINS') ?? '')

@@ -18,6 +18,19 @@ export function parseDuration(text: string): number | null {
   return amount * UNIT_MS[match[2] ?? 's'];
 }
 
+/** A duration: a number of seconds (`900`), or the environment's forms `'900'`, `'90s'`, `'15m'`, `'12h'`, `'7d'`. */
+export type Duration = number | `${number}` | `${number}${'s' | 'm' | 'h' | 'd'}`;
+
+/** A Duration (or anything claiming to be one) in milliseconds; null when it is not one. */
+export function durationMs(value: unknown): number | null {
+  if (typeof value === 'number') {
+    return Number.isSafeInteger(value) && value >= 0 && value <= 999_999_999
+      ? value * 1_000
+      : null;
+  }
+  return typeof value === 'string' ? parseDuration(value) : null;
+}
+
 /** Formats milliseconds back into the shortest exact unit, for messages and docs. */
 export function formatDuration(ms: number): string {
   for (const unit of ['d', 'h', 'm'] as const) {

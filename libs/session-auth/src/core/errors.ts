@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'refresh_token_reused'
   | 'session_revoked'
   | 'session_expired'
+  | 'reauthentication_required'
   | 'invalid_credentials'
   | 'csrf_token_invalid'
   | 'origin_not_allowed'
@@ -44,6 +45,8 @@ export interface ErrorDetails {
   errors?: FieldError[];
   /** When to try again, for `too_many_requests`. */
   retryAfterSeconds?: number;
+  /** How recent the authentication must be, for `reauthentication_required`. */
+  maxAgeSeconds?: number;
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   ApiForbiddenResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { type Duration, durationMs } from '../core/duration';
 import { SessionAuthError } from '../core/errors';
 import { ResolvedSessionAuthOptions } from '../core/resolved-options';
 import type { AuthenticatedUser } from '../core/types';
@@ -25,6 +26,12 @@ import { AccessTokenStrategy } from './strategies';
 export const IS_PUBLIC_KEY = 'session-auth:public';
 export const NEEDS_AUTH_KEY = 'session-auth:auth';
 export const ROLES_KEY = 'session-auth:roles';
+export const RECENT_AUTH_KEY = 'session-auth:recent-auth';
+
+/** What `@RecentAuth()` stores: its own maximum age, or none for the module's `reauthMaxAge`. */
+export interface RecentAuthRequirement {
+  maxAgeMs?: number;
+}
 
 /** The OpenAPI security schemes the library's routes name: the app's document defines them. */
 export const BEARER_SCHEME = 'bearer';
@@ -63,6 +70,30 @@ export function Roles(...roles: string[]): MethodDecorator & ClassDecorator {
 }
 
 /**
+ * Requires an access token whose session proved the password (sign-in or `POST
+ * /auth/reauthenticate`) within `maxAge`, by default the module's `reauthMaxAge`; an older one is
+ * answered 401 `reauthentication_required` with RFC 9470's challenge, whose `max_age` tells the
+ * client how recent it must be. A bad `maxAge` fails at start, not on a request.
+ */
+export function RecentAuth(maxAge?: Duration): MethodDecorator & ClassDecorator {
+  const maxAgeMs = maxAge === undefined ? undefined : durationMs(maxAge);
+  if (maxAgeMs === null || (maxAgeMs !== undefined && maxAgeMs < 1_000)) {
+    throw new TypeError(`@RecentAuth(): ${String(maxAge)} is not a duration of 1s or more`);
+  }
+  return applyDecorators(
+    SetMetadata(RECENT_AUTH_KEY, { maxAgeMs } satisfies RecentAuthRequirement),
+    Auth(),
+    ApiUnauthorizedResponse({
+      type: ErrorResponseDto,
+      description:
+        'access_token_missing, access_token_invalid, access_token_expired, session_revoked, or ' +
+        'reauthentication_required: `WWW-Authenticate: Bearer error="insufficient_user_authentication", ' +
+        'max_age=…`; prove the password with POST /auth/reauthenticate and retry',
+    }),
+  );
+}
+
+/**
  * A request the guard let through: `@Req() request: AuthenticatedRequest` reads the same user as
  * `@CurrentUser()`. Nest runs the global pipes on every custom parameter decorator, which costs a
  * very hot route a few microseconds; such a route may take the request instead.
@@ -83,8 +114,8 @@ export const CurrentUser = createParamDecorator(
 
 /**
  * The one guard of the app's routes: `@Public()` passes; otherwise (every route with
- * `globalGuard`, else only those marked `@Auth()` or `@Roles()`) the access token is verified and
- * the roles checked. A refusal is Nest's own HttpException with the contract's body and headers,
+ * `globalGuard`, else only those marked `@Auth()`, `@Roles()` or `@RecentAuth()`) the access token
+ * is verified, then the roles checked, then how recent its authentication is. A refusal is Nest's own HttpException with the contract's body and headers,
  * so the app needs no filter of ours to answer in our shape.
  */
 @Injectable()
@@ -107,24 +138,43 @@ export class SessionAuthGuard implements CanActivate {
       return true;
     }
     const roles = this.reflector.getAllAndOverride<string[] | undefined>(ROLES_KEY, targets);
+    const recent = this.reflector.getAllAndOverride<RecentAuthRequirement | undefined>(
+      RECENT_AUTH_KEY,
+      targets,
+    );
     const request = context.switchToHttp().getRequest<HttpRequest>();
     try {
       const user = this.strategy.authenticateRequest(request);
       if (user instanceof Promise) {
         return user
-          .then((verified) => this.admit(request, verified, roles))
+          .then((verified) => this.admit(request, verified, roles, recent))
           .catch((error: unknown) => this.refuse(context, error));
       }
-      return this.admit(request, user, roles);
+      return this.admit(request, user, roles, recent);
     } catch (error) {
       return this.refuse(context, error);
     }
   }
 
-  private admit(request: HttpRequest, user: AuthenticatedUser, roles?: string[]): true {
+  private admit(
+    request: HttpRequest,
+    user: AuthenticatedUser,
+    roles?: string[],
+    recent?: RecentAuthRequirement,
+  ): true {
     request.user = user;
     if (roles?.length && !roles.some((role) => user.roles.includes(role))) {
       throw new SessionAuthError('forbidden', 'You are not allowed to do this.');
+    }
+    if (recent) {
+      const maxAgeMs = recent.maxAgeMs ?? this.options.reauthMaxAgeMs;
+      if (Date.now() - user.authTime.getTime() > maxAgeMs) {
+        throw new SessionAuthError(
+          'reauthentication_required',
+          'This needs a recent sign-in: prove your password again.',
+          { maxAgeSeconds: Math.floor(maxAgeMs / 1000) },
+        );
+      }
     }
     return true;
   }

@@ -1,4 +1,4 @@
-import { formatDuration, parseDuration } from '../core/duration';
+import { durationMs, formatDuration, parseDuration } from '../core/duration';
 import type {
   OriginCheck,
   ResolvedSessionAuthOptions,
@@ -103,15 +103,6 @@ function text(value: unknown, option: string, accepts: string): string {
 }
 
 /** Milliseconds from a `Duration`; a number counts seconds, as a bare number does in the environment. */
-function durationMs(value: unknown): number | null {
-  if (typeof value === 'number') {
-    return Number.isSafeInteger(value) && value >= 0 && value <= 999_999_999
-      ? value * SECOND
-      : null;
-  }
-  return typeof value === 'string' ? parseDuration(value) : null;
-}
-
 function duration(
   value: unknown,
   option: string,

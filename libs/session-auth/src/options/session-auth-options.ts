@@ -1,10 +1,10 @@
 import type { KeyObject } from 'node:crypto';
 import type { Type } from '@nestjs/common';
+import type { Duration } from '../core/duration';
 import type { OriginCheck, SessionLimitPolicy } from '../core/resolved-options';
 import type { SessionAuthUsers } from '../core/users';
 
-/** A duration: a number of seconds (`900`), or the environment's forms `'900'`, `'90s'`, `'15m'`, `'12h'`, `'7d'`. */
-export type Duration = number | `${number}` | `${number}${'s' | 'm' | 'h' | 'd'}`;
+export type { Duration };
 
 /** The keys tokens are signed with. */
 export interface SessionAuthKeys {

@@ -13,6 +13,7 @@ const STATUS: Record<ErrorReason, number> = {
   refresh_token_reused: 401,
   session_revoked: 401,
   session_expired: 401,
+  reauthentication_required: 401,
   invalid_credentials: 401,
   current_password_invalid: 403,
   csrf_token_invalid: 403,
