@@ -25,6 +25,7 @@ import { AdminSessionsController } from './http/controllers/admin-sessions.contr
 import {
   AuthController,
   PasswordController,
+  ReauthenticateController,
   RegisterController,
 } from './http/controllers/auth.controller';
 import { JwksController } from './http/controllers/jwks.controller';
@@ -133,10 +134,13 @@ const PROVIDERS: Provider[] = [
 
 function withSessionAuth(definition: DynamicModule, extras: SessionAuthExtras): DynamicModule {
   const builtin = extras.users === undefined;
-  const changesPasswords =
-    builtin ||
-    typeof (typeof extras.users === 'function' ? extras.users.prototype : extras.users)
-      ?.changePassword === 'function';
+  // Optional routes follow the optional methods, known before any instance exists.
+  const users: Partial<SessionAuthUsers> | undefined =
+    typeof extras.users === 'function'
+      ? (extras.users.prototype as Partial<SessionAuthUsers>)
+      : extras.users;
+  const changesPasswords = builtin || typeof users?.changePassword === 'function';
+  const verifiesPasswords = builtin || typeof users?.verifyPassword === 'function';
   const routePrefix = extras.routePrefix ?? '';
   return {
     ...definition,
@@ -151,6 +155,7 @@ function withSessionAuth(definition: DynamicModule, extras: SessionAuthExtras): 
       AuthController,
       ...(builtin ? [RegisterController] : []),
       ...(changesPasswords ? [PasswordController] : []),
+      ...(verifiesPasswords ? [ReauthenticateController] : []),
       SessionsController,
       AdminSessionsController,
       UsersMeController,

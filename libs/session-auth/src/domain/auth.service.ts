@@ -37,6 +37,14 @@ export interface SignedIn {
   deviceCookie: string;
 }
 
+/** A session's password proved again: a fresh access token whose `auth_time` is now. */
+export interface Reauthenticated {
+  accessToken: string;
+  accessTokenExpiresAt: Date;
+  expiresIn: number;
+  authTime: Date;
+}
+
 /** One entry of a user's security history, as `GET /users/me/security-events` shows it. */
 export interface SecurityEventView {
   type: SecurityEventType;
@@ -156,6 +164,53 @@ export class AuthService {
     await this.sessions.revokeOthersOnPasswordChange(user.id, user.sessionId, client, (sql) =>
       builtin.commitPasswordChange(user.id, change, sql),
     );
+  }
+
+  /**
+   * Proves the password again for the caller's session (step-up): a new access token with
+   * `auth_time` now, which every later refresh of the session carries. A wrong password is 403
+   * and counts toward the lockout as a failed sign-in does; a locked-out client gets 429 first.
+   */
+  async reauthenticate(
+    user: AuthenticatedUser,
+    password: string,
+    client: ClientInfo,
+    deviceCookie: string | null,
+  ): Promise<Reauthenticated> {
+    const profile = await this.profile(user.id);
+    const attempt = await this.lockout.begin(profile.email, { ip: client.ip, deviceCookie });
+    if (!(await this.users.verifyPassword!(user.id, password))) {
+      await this.events.record({
+        userId: user.id,
+        type: 'login_failed',
+        sessionId: user.sessionId,
+        ...client,
+      });
+      await this.countFailure(attempt, client);
+      throw new SessionAuthError('current_password_invalid', 'The password is not correct.');
+    }
+    await this.lockout.succeeded(attempt);
+    // Whole seconds, as the claim carries it: the answer's authTime is the token's auth_time.
+    const authTime = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const sessionEndsAt = await this.sessions.reauthenticate(
+      user.sessionId,
+      user.id,
+      authTime,
+      client,
+    );
+    const access = this.accessTokens.sign({
+      userId: user.id,
+      sessionId: user.sessionId,
+      roles: profile.roles,
+      sessionEndsAt,
+      authTime,
+    });
+    return {
+      accessToken: access.token,
+      accessTokenExpiresAt: access.expiresAt,
+      expiresIn: access.expiresIn,
+      authTime,
+    };
   }
 
   /** The account's current profile; 404 once it no longer exists. */

@@ -43,11 +43,7 @@ export class SessionCookies {
   /** The three cookies, each living as long as what it carries; the refresh one only on the auth routes. */
   set(response: HttpResponse, issued: IssuedCookies): void {
     const refreshMaxAge = secondsUntil(issued.refreshTokenExpiresAt);
-    this.write(response, ACCESS_COOKIE, issued.accessToken, {
-      ...BASE,
-      httpOnly: true,
-      maxAge: secondsUntil(issued.accessTokenExpiresAt),
-    });
+    this.setAccess(response, issued.accessToken, issued.accessTokenExpiresAt);
     this.write(response, REFRESH_COOKIE, issued.refreshToken, {
       ...BASE,
       httpOnly: true,
@@ -57,6 +53,15 @@ export class SessionCookies {
     // Readable by the page's script, which echoes it in X-CSRF-Token.
     const csrf = csrfTokenFor(this.options.keys.csrfSecret, issued.sessionId);
     this.write(response, CSRF_COOKIE, csrf, { ...BASE, httpOnly: false, maxAge: refreshMaxAge });
+  }
+
+  /** The access cookie alone: a reauthentication renews the access token only. */
+  setAccess(response: HttpResponse, accessToken: string, expiresAt: Date): void {
+    this.write(response, ACCESS_COOKIE, accessToken, {
+      ...BASE,
+      httpOnly: true,
+      maxAge: secondsUntil(expiresAt),
+    });
   }
 
   clear(response: HttpResponse): void {

@@ -339,6 +339,24 @@ export class SessionsService {
   }
 
   /**
+   * Records that the caller's session proved the password again at `at` (whole seconds: the
+   * access tokens' `auth_time`), with a `reauthenticated` event; every later refresh carries it.
+   * Returns the session's absolute end; 401 session_revoked when it is no longer live.
+   */
+  async reauthenticate(
+    sessionId: string,
+    userId: string,
+    at: Date,
+    client: ClientInfo,
+  ): Promise<Date> {
+    const absoluteExpiresAt = await this.repository.reauthenticate(sessionId, userId, at, client);
+    if (!absoluteExpiresAt) {
+      throw new SessionAuthError('session_revoked', REJECTION_MESSAGES.session_revoked);
+    }
+    return absoluteExpiresAt;
+  }
+
+  /**
    * For apps with their own users: call it after changing a user's roles (removing one, above all),
    * with the roles the user has now. Access tokens minted before carry the old roles until they
    * expire; from this call on, every instance counts only `roles` for them, within

@@ -9,6 +9,7 @@ export const SECURITY_EVENT_TYPES = [
   'session_revoked',
   'logout_all',
   'password_changed',
+  'reauthenticated',
 ] as const;
 
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];

@@ -58,6 +58,12 @@ export class UsersService {
     return user;
   }
 
+  /** Whether this is the user's password; an unknown user costs one argon2 verification too. */
+  async verifyPassword(userId: string, password: string): Promise<boolean> {
+    const user = await this.users.findById(userId);
+    return this.hasher.verify(user?.passwordHash ?? null, password);
+  }
+
   /**
    * Checks a password change: the new password's rules, then the current one. Returns the hash it
    * verified and the new one, for `commitPasswordChange`; throws 403 for a wrong current password.
