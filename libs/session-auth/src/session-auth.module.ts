@@ -30,7 +30,10 @@ import {
 } from './http/controllers/auth.controller';
 import { JwksController } from './http/controllers/jwks.controller';
 import { SessionsController } from './http/controllers/sessions.controller';
-import { UsersMeController } from './http/controllers/users-me.controller';
+import {
+  AccountDeletionController,
+  UsersMeController,
+} from './http/controllers/users-me.controller';
 import { SessionCookies } from './http/cookies';
 import { Credentials } from './http/credentials';
 import { EarlyChecks } from './http/early-checks';
@@ -159,6 +162,7 @@ function withSessionAuth(definition: DynamicModule, extras: SessionAuthExtras): 
       SessionsController,
       AdminSessionsController,
       UsersMeController,
+      ...(builtin ? [AccountDeletionController] : []),
       JwksController,
     ],
     providers: [

@@ -24,9 +24,7 @@ export type Duration = number | `${number}` | `${number}${'s' | 'm' | 'h' | 'd'}
 /** A Duration (or anything claiming to be one) in milliseconds; null when it is not one. */
 export function durationMs(value: unknown): number | null {
   if (typeof value === 'number') {
-    return Number.isSafeInteger(value) && value >= 0 && value <= 999_999_999
-      ? value * 1_000
-      : null;
+    return Number.isSafeInteger(value) && value >= 0 && value <= 999_999_999 ? value * 1_000 : null;
   }
   return typeof value === 'string' ? parseDuration(value) : null;
 }

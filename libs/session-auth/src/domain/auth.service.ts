@@ -213,6 +213,17 @@ export class AuthService {
     };
   }
 
+  /**
+   * Built-in accounts only: deletes the caller's account. Every session is revoked first and that
+   * revocation reaches every instance before the account's rows go (see
+   * SessionsService.revokeAllForAccountDeletion); then the email can register again.
+   */
+  deleteAccount(user: AuthenticatedUser, client: ClientInfo): Promise<void> {
+    return this.builtinUsers().deleteAccount(user.id, (close) =>
+      this.sessions.revokeAllForAccountDeletion(user.id, client, close),
+    );
+  }
+
   /** The account's current profile; 404 once it no longer exists. */
   async profile(userId: string): Promise<SessionUser> {
     const user = await this.users.findById(userId);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { SessionAuthError } from '../../core/errors';
 import { ResolvedSessionAuthOptions } from '../../core/resolved-options';
 import type {
@@ -336,6 +337,33 @@ export class SessionsService {
     });
     this.revoked.add(ids);
     return ids;
+  }
+
+  /**
+   * Revokes every session of a user whose account is being deleted, in one transaction with
+   * `closeAccount`, which runs first: its write of the user row waits for any sign-in still
+   * creating a session, which then either committed (and this revocation sees it) or fails its
+   * password re-check (see SessionsRepository.create), as with a password change. Returns one
+   * `revocationPropagation` after the commit: the deletion that follows removes the revoked rows,
+   * which an instance that missed the notification reads in its catch-up, so they stay until every
+   * instance has had its window to read them.
+   */
+  async revokeAllForAccountDeletion(
+    userId: string,
+    client: ClientInfo,
+    closeAccount: (sql: Sql) => Promise<void>,
+  ): Promise<void> {
+    const ids = await this.repository.transaction(async (sql) => {
+      await closeAccount(sql);
+      return this.repository.revoke(
+        { userId },
+        'account_deleted',
+        { type: 'session_revoked', perSession: true, ...client },
+        sql,
+      );
+    });
+    this.revoked.add(ids);
+    await delay(this.options.revocationPropagationMs);
   }
 
   /**

@@ -6,7 +6,8 @@ export type RevocationReason =
   | 'revoked_by_user'
   | 'password_changed'
   | 'refresh_token_reused'
-  | 'admin';
+  | 'admin'
+  | 'account_deleted';
 
 /** One sign-in: the family its refresh tokens belong to, and the row every change locks. */
 @Entity({ name: 'sessions' })

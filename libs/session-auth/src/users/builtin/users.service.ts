@@ -109,6 +109,24 @@ export class UsersService {
     }
   }
 
+  /**
+   * Deletes the account. `revokeSessions` runs `close` (the password made unusable, so that no
+   * session can start any more) in the transaction that revokes every session, and returns once
+   * the revocation has reached every instance; only then does the row go, and with it, by cascade,
+   * the sessions, their refresh tokens and the security events. The email is free again after.
+   */
+  async deleteAccount(
+    userId: string,
+    revokeSessions: (close: (sql: Sql) => Promise<void>) => Promise<void>,
+  ): Promise<void> {
+    await revokeSessions(async (sql) => {
+      if (!(await this.users.closeAccount(userId, sql))) {
+        throw new SessionAuthError('not_found', 'This account no longer exists.');
+      }
+    });
+    await this.users.deleteClosedAccount(userId);
+  }
+
   /** A wrong password given for a signed-in account (a password change, say). */
   async recordLoginFailed(userId: string, client: ClientInfo): Promise<void> {
     await this.events.record({ userId, type: 'login_failed', ...client });
