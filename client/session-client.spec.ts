@@ -4,7 +4,9 @@ import {
   BroadcastChannelLike,
   createSessionClient,
   LockManagerLike,
+  maxAgeOf,
   readCookie,
+  ReauthenticationRequiredError,
   ServiceUnavailableError,
   SessionClient,
   SessionClientOptions,
@@ -94,7 +96,12 @@ class FakeService {
   slowGate: Promise<void> | null = null;
 
   private serial = 0;
+  /** Seconds within which DELETE /users/me wants the session's last password proof. */
+  reauthMaxAge = 300;
+  readonly deletedSessions = new Set<string>();
   private readonly accessTokens = new Map<string, { sid: string; exp: number }>();
+  /** When each session last proved the password. */
+  private readonly authTimes = new Map<string, number>();
   private readonly refreshTokens = new Map<string, { sid: string; used: boolean }>();
   private readonly revoked = new Set<string>();
   private readonly csrfBySession = new Map<string, string>();
@@ -153,6 +160,7 @@ class FakeService {
       }
       const sid = `sid-${++this.serial}`;
       this.csrfBySession.set(sid, `csrf-${sid}`);
+      this.authTimes.set(sid, this.clock.now());
       return this.issue(
         sid,
         headers.get('X-Auth-Transport') === 'cookie',
@@ -184,6 +192,45 @@ class FakeService {
       }
     }
     if (method === 'POST' && path === '/auth/logout-all') {
+      this.revokeEverySession();
+      this.clearCookies(cookies);
+      return new Response(null, { status: 204 });
+    }
+    if (method === 'POST' && path === '/auth/reauthenticate') {
+      if (body?.password !== PASSWORD) {
+        return json(403, { statusCode: 403, code: 'invalid_credentials', message: 'Wrong' });
+      }
+      this.authTimes.set(access.sid, this.clock.now());
+      const accessToken = `at-${++this.serial}`;
+      const exp = this.clock.now() + this.accessTtlSeconds * 1000;
+      this.accessTokens.set(accessToken, { sid: access.sid, exp });
+      if (!bearer) this.jar.set(ACCESS, accessToken);
+      return json(200, {
+        tokenType: 'Bearer',
+        ...(bearer ? { accessToken } : {}),
+        expiresIn: this.accessTtlSeconds,
+        accessTokenExpiresAt: new Date(exp).toISOString(),
+        authTime: new Date(this.clock.now()).toISOString(),
+      });
+    }
+    if (method === 'DELETE' && path === '/users/me') {
+      if (this.clock.now() - this.authTimes.get(access.sid)! > this.reauthMaxAge * 1000) {
+        return new Response(
+          JSON.stringify({
+            statusCode: 401,
+            code: 'reauthentication_required',
+            message: 'Prove your password again.',
+          }),
+          {
+            status: 401,
+            headers: {
+              'Content-Type': 'application/json',
+              'WWW-Authenticate': `Bearer error="insufficient_user_authentication", error_description="Prove it, again", max_age=${this.reauthMaxAge}`,
+            },
+          },
+        );
+      }
+      this.deletedSessions.add(access.sid);
       this.revokeEverySession();
       this.clearCookies(cookies);
       return new Response(null, { status: 204 });
@@ -918,5 +965,74 @@ describe('errors and token custody', () => {
     await expect(c.fetch('https://evil.example/steal')).rejects.toBeInstanceOf(TypeError);
     await expect(c.fetch('//evil.example/steal')).rejects.toBeInstanceOf(TypeError);
     expect(service.requests.length).toBe(sent);
+  });
+});
+
+describe('recent authentication', () => {
+  for (const transport of ['body', 'cookie'] as const) {
+    it(`${transport} transport: a stale sign-in is asked to reauthenticate, then deletes the account`, async () => {
+      const c = await signedIn(transport);
+      const ended: string[] = [];
+      c.onSessionEnded((code) => ended.push(code));
+      clock.jump(301_000);
+
+      const refused = await c.deleteAccount().catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ReauthenticationRequiredError);
+      expect(refused).toBeInstanceOf(ApiError);
+      expect(refused).toMatchObject({
+        name: 'ReauthenticationRequiredError',
+        status: 401,
+        code: 'reauthentication_required',
+        maxAge: 300,
+      });
+      // Refusing the step-up ends nothing, and asks for no refresh.
+      expect(ended).toEqual([]);
+      expect(service.count('POST', '/auth/refresh')).toBe(0);
+
+      await expect(c.reauthenticate('wrong password')).rejects.toMatchObject({
+        status: 403,
+        code: 'invalid_credentials',
+      });
+      const proved = await c.reauthenticate(PASSWORD);
+      expect(proved.authTime).toBe(new Date(clock.now()).toISOString());
+      const sent = service.last('POST', '/auth/reauthenticate');
+      expect(sent.body).toEqual({ password: PASSWORD });
+      if (transport === 'cookie') {
+        expect(proved.accessToken).toBeUndefined();
+        expect(sent.headers.get('X-CSRF-Token')).toBe(service.jar.get(CSRF));
+      }
+
+      await c.deleteAccount();
+      const deleted = service.last('DELETE', '/users/me');
+      // The new access token went with the retry: the one the reauthentication answered.
+      if (transport === 'body') {
+        expect(deleted.headers.get('Authorization')).toBe(`Bearer ${proved.accessToken}`);
+      } else {
+        expect(deleted.credentials).toBe('include');
+      }
+      expect(service.deletedSessions.size).toBe(1);
+      expect(ended).toEqual(['account_deleted']);
+      await expect(c.refresh()).rejects.toBeInstanceOf(SessionEndedError);
+    });
+  }
+
+  it('the body transport keeps its refresh token through a reauthentication', async () => {
+    const c = await signedIn('body');
+    await c.reauthenticate(PASSWORD);
+    await c.refresh();
+    expect(service.last('POST', '/auth/refresh').body?.refreshToken).toMatch(/^rt-/);
+  });
+
+  it('reads max_age from the challenge wherever it sits, and nothing from another', () => {
+    expect(
+      maxAgeOf(
+        'Bearer error="insufficient_user_authentication", error_description="a, b=\\"c\\"", max_age=300',
+      ),
+    ).toBe(300);
+    expect(maxAgeOf('bearer max_age="60", error="insufficient_user_authentication"')).toBe(60);
+    expect(maxAgeOf('Bearer error="invalid_token"')).toBeNull();
+    expect(maxAgeOf('Basic realm="x", max_age=5')).toBeNull();
+    expect(maxAgeOf('Bearer max_age=soon')).toBeNull();
+    expect(maxAgeOf(null)).toBeNull();
   });
 });

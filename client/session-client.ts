@@ -30,6 +30,15 @@ export interface TokenResponse {
   user: User;
 }
 
+/** `POST /auth/reauthenticate`: a fresh access token (absent in cookie transport) and its auth time. */
+export interface ReauthenticateResponse {
+  tokenType: 'Bearer';
+  accessToken?: string;
+  expiresIn: number;
+  accessTokenExpiresAt: string;
+  authTime: string;
+}
+
 /** `GET /auth/me`: what the access token says; `expiresAt` is the access token's expiry. */
 export interface CurrentUser {
   id: string;
@@ -79,6 +88,7 @@ export type SessionEndedCode =
   | 'session_revoked'
   | 'session_expired'
   | 'logged_out'
+  | 'account_deleted'
   | (string & {});
 
 // ---------------------------------------------------------------------------------------------
@@ -86,7 +96,7 @@ export type SessionEndedCode =
 
 /** The service answered with an error (the contract's JSON error body). */
 export class ApiError extends Error {
-  override readonly name = 'ApiError';
+  override readonly name: string = 'ApiError';
   constructor(
     readonly status: number,
     readonly code: string,
@@ -94,6 +104,22 @@ export class ApiError extends Error {
     readonly errors?: unknown[],
   ) {
     super(message);
+  }
+}
+
+/**
+ * The route needs a recent sign-in (401 `reauthentication_required`): ask the user for the password,
+ * call `reauthenticate(password)`, then retry. `maxAge` is how recent, in seconds, as the service's
+ * `WWW-Authenticate` challenge says (RFC 9470's `max_age`); null if the header could not be read
+ * (a cross-origin app whose CORS settings do not expose it).
+ */
+export class ReauthenticationRequiredError extends ApiError {
+  override readonly name = 'ReauthenticationRequiredError';
+  constructor(
+    message: string,
+    readonly maxAge: number | null,
+  ) {
+    super(401, 'reauthentication_required', message);
   }
 }
 
@@ -185,6 +211,17 @@ export interface SessionClient {
   logout(): Promise<void>;
   logoutAll(): Promise<void>;
   me(): Promise<CurrentUser>;
+  /**
+   * Proves the password again for this session, for routes that need a recent sign-in (after a
+   * `ReauthenticationRequiredError`). A wrong password rejects with `ApiError` 403
+   * `invalid_credentials`, and counts toward the account's lockout (429 `too_many_requests`).
+   */
+  reauthenticate(password: string): Promise<ReauthenticateResponse>;
+  /**
+   * Deletes the account (`DELETE /users/me`) and ends the session (`account_deleted`). Rejects with
+   * `ReauthenticationRequiredError` when the sign-in is not recent enough.
+   */
+  deleteAccount(): Promise<void>;
   refresh(): Promise<void>;
   onSessionEnded(listener: (code: SessionEndedCode) => void): () => void;
   /** Stops background work: the refresh-ahead timer and the cross-tab channel. */
@@ -357,11 +394,15 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
     }
   }
 
-  function adopt(tokens: TokenResponse): void {
+  /** Fresh tokens: a sign-in's or a refresh's, or a reauthentication's access token alone. */
+  function adopt(
+    tokens: Pick<TokenResponse, 'accessToken' | 'expiresIn' | 'accessTokenExpiresAt'> &
+      Partial<Pick<TokenResponse, 'refreshToken'>>,
+  ): void {
     state = 'active';
     if (!cookieMode) {
       accessToken = tokens.accessToken ?? null;
-      refreshToken = tokens.refreshToken ?? null;
+      if ('refreshToken' in tokens) refreshToken = tokens.refreshToken ?? null;
     }
     // Relative to our own clock: the device's clock may disagree with the service's.
     const lifetime =
@@ -547,6 +588,20 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
       return me;
     },
 
+    async reauthenticate(password) {
+      const proved = await request<ReauthenticateResponse>('/auth/reauthenticate', {
+        method: 'POST',
+        body: { password },
+      });
+      adopt(proved);
+      return proved;
+    },
+
+    async deleteAccount() {
+      await request<void>('/users/me', { method: 'DELETE' });
+      endSession('account_deleted');
+    },
+
     async refresh() {
       if (!cookieMode && refreshToken === null) throw new SessionEndedError(lastEndedCode);
       await refreshOnce();
@@ -598,12 +653,35 @@ async function errorOf(response: Response): Promise<Error> {
   if (response.status === 503) return new ServiceUnavailableError(503);
   const body: unknown = await response.json().catch(() => null);
   const fields = isRecord(body) ? body : {};
+  if (response.status === 401 && fields.code === 'reauthentication_required') {
+    return new ReauthenticationRequiredError(
+      typeof fields.message === 'string' ? fields.message : 'A recent sign-in is required',
+      maxAgeOf(response.headers.get('WWW-Authenticate')),
+    );
+  }
   return new ApiError(
     response.status,
     typeof fields.code === 'string' ? fields.code : `http_${response.status}`,
     typeof fields.message === 'string' ? fields.message : response.statusText,
     Array.isArray(fields.errors) ? fields.errors : undefined,
   );
+}
+
+/**
+ * RFC 9470's `max_age` from a `WWW-Authenticate: Bearer error="insufficient_user_authentication",
+ * …, max_age=300` challenge: the auth-params read as RFC 9110 §11.2 writes them (a token or a
+ * quoted string each), or null.
+ */
+export function maxAgeOf(header: string | null): number | null {
+  const challenge = /^\s*Bearer\s+(.*)$/i.exec(header ?? '');
+  if (!challenge) return null;
+  const param = /\s*([\w!#$%&'*+.^`|~-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]*))\s*(?:,|$)/gy;
+  for (let match = param.exec(challenge[1]); match; match = param.exec(challenge[1])) {
+    if (match[1].toLowerCase() !== 'max_age') continue;
+    const value = match[2] ?? match[3];
+    return /^\d+$/.test(value) ? Number(value) : null;
+  }
+  return null;
 }
 
 /** Statuses that say nothing about the session: try the refresh again later. */

@@ -5,6 +5,7 @@
 import {
   ApiError,
   createSessionClient,
+  ReauthenticationRequiredError,
   ServiceUnavailableError,
   SessionEndedError,
   type CurrentUser,
@@ -32,6 +33,31 @@ const signedOutPanel = element('signed-out');
 const signedInPanel = element('signed-in');
 const meBox = element('me');
 const sessionList = element<HTMLUListElement>('sessions');
+const eventList = element<HTMLUListElement>('events');
+const reauthForm = element<HTMLFormElement>('reauth-form');
+
+/** A security event as `GET /users/me/security-events` answers it. */
+interface SecurityEvent {
+  type: string;
+  at: string;
+  sessionId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** What each security event means, as the account's owner would say it. */
+const EVENT_SENTENCES: Record<string, string> = {
+  registered: 'Account created',
+  login: 'Signed in',
+  login_failed: 'A wrong password was entered',
+  login_locked: 'Sign-in was locked after too many wrong passwords',
+  refresh_token_reused: 'A copied sign-in was detected, and that session was ended',
+  session_revoked: 'A session was signed out',
+  logout_all: 'Signed out everywhere',
+  password_changed: 'Password changed',
+  reauthenticated: 'Password confirmed again',
+  session_evicted: 'The oldest session was signed out to make room for a new one',
+};
 
 function show(state: PageState, text: string, sessionId?: string): void {
   document.body.dataset.state = state;
@@ -44,6 +70,9 @@ function show(state: PageState, text: string, sessionId?: string): void {
   if (state !== 'signed-in') {
     meBox.textContent = '';
     sessionList.replaceChildren();
+    eventList.replaceChildren();
+    reauthForm.hidden = true;
+    reauthForm.reset();
   }
 }
 
@@ -53,7 +82,8 @@ function say(text: string): void {
 }
 
 session.onSessionEnded((code: SessionEndedCode) => {
-  if (signingOut) show('signed-out', 'Signed out.');
+  if (code === 'account_deleted') show('signed-out', 'Your account has been deleted.');
+  else if (signingOut) show('signed-out', 'Signed out.');
   else show('ended', `Session ended (${code}). Sign in again.`);
 });
 
@@ -85,6 +115,66 @@ async function whoAmI(): Promise<void> {
 async function loadSessions(): Promise<void> {
   const sessions = await session.request<Session[]>('/sessions');
   sessionList.replaceChildren(...sessions.map(sessionItem));
+}
+
+async function loadEvents(): Promise<void> {
+  const events = await session.request<SecurityEvent[]>('/users/me/security-events');
+  eventList.replaceChildren(...events.map(eventItem));
+}
+
+/** "Signed in · in this browser · from 203.0.113.7 · 6 Dec 2026, 09:01", newest first. */
+function eventItem(event: SecurityEvent): HTMLLIElement {
+  const li = document.createElement('li');
+  li.dataset.type = event.type;
+  const parts = [EVENT_SENTENCES[event.type] ?? event.type.replaceAll('_', ' ')];
+  if (event.sessionId && event.sessionId === statusBox.dataset.sessionId) {
+    parts.push('in this browser');
+  }
+  if (event.ip) parts.push(`from ${event.ip}`);
+  parts.push(new Date(event.at).toLocaleString());
+  li.textContent = parts.join(' · ');
+  if (event.userAgent) li.title = event.userAgent;
+  return li;
+}
+
+/** Shows the password form and resolves with what is typed, or null when cancelled. */
+function askPassword(): Promise<string | null> {
+  reauthForm.hidden = false;
+  reauthForm.querySelector('input')?.focus();
+  return new Promise((resolve) => {
+    const done = (password: string | null) => {
+      reauthForm.removeEventListener('submit', submitted);
+      element('reauth-cancel').removeEventListener('click', cancelled);
+      reauthForm.reset();
+      reauthForm.hidden = true;
+      resolve(password);
+    };
+    const submitted = (event: Event) => {
+      event.preventDefault();
+      done(formValues(reauthForm).password ?? '');
+    };
+    const cancelled = () => done(null);
+    reauthForm.addEventListener('submit', submitted);
+    element('reauth-cancel').addEventListener('click', cancelled);
+  });
+}
+
+/**
+ * Deletes the account; when the service wants a recent sign-in, asks for the password, proves it
+ * and tries again. A wrong password leaves the form closed and says so.
+ */
+async function deleteAccount(): Promise<void> {
+  try {
+    await session.deleteAccount();
+  } catch (error) {
+    if (!(error instanceof ReauthenticationRequiredError)) throw error;
+    say('Please confirm your password to delete the account.');
+    const password = await askPassword();
+    say('');
+    if (password === null) return;
+    await session.reauthenticate(password);
+    await session.deleteAccount();
+  }
 }
 
 function sessionItem(item: Session): HTMLLIElement {
@@ -128,7 +218,7 @@ function onSubmit(id: string, signIn: (values: Record<string, string>) => Promis
     void act(async () => {
       await signIn(formValues(form));
       form.reset();
-      await Promise.all([whoAmI(), loadSessions()]);
+      await Promise.all([whoAmI(), loadSessions(), loadEvents()]);
     });
   });
 }
@@ -145,6 +235,8 @@ onSubmit('register-form', async ({ email = '', password = '', displayName }) => 
 
 element('whoami').addEventListener('click', () => act(whoAmI));
 element('load-sessions').addEventListener('click', () => act(loadSessions));
+element('load-events').addEventListener('click', () => act(loadEvents));
+element('delete-account').addEventListener('click', () => act(deleteAccount));
 element('revoke-others').addEventListener('click', () =>
   act(async () => {
     await session.request('/sessions', { method: 'DELETE' });
@@ -169,7 +261,7 @@ async function start(): Promise<void> {
     const user = await session.request<User>('/users/me');
     signedIn(user, me.sessionId);
     meBox.textContent = JSON.stringify(me, null, 2);
-    await loadSessions();
+    await Promise.all([loadSessions(), loadEvents()]);
   } catch (error) {
     if (document.body.dataset.state === 'ended') return;
     show('signed-out', 'Signed out.');

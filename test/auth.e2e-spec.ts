@@ -61,7 +61,7 @@ describe('accounts and sign-in', () => {
         roles: ['user'],
       });
       expect(Object.keys(access.payload).sort()).toEqual(
-        ['aud', 'exp', 'iat', 'iss', 'jti', 'roles', 'sid', 'sub'].sort(),
+        ['aud', 'auth_time', 'exp', 'iat', 'iss', 'jti', 'roles', 'sid', 'sub'].sort(),
       );
       const refreshJwt = decodeJwt(tokens.refreshToken);
       expect(refreshJwt.header).toMatchObject({ typ: 'refresh+jwt' });

@@ -367,7 +367,7 @@ describe('the start-time schema check', () => {
   it('passes once the core migrations have run, and their down migrations remove every table', async () => {
     await dataSource.runMigrations();
     await expect(assertSessionAuthSchema(dataSource, false)).resolves.toBeUndefined();
-    for (let i = 0; i < SESSION_AUTH_CORE_MIGRATIONS.length; i++) {
+    for (let undone = 0; undone < SESSION_AUTH_CORE_MIGRATIONS.length; undone++) {
       await dataSource.undoLastMigration();
     }
     await expect(assertSessionAuthSchema(dataSource, false)).rejects.toThrow(

@@ -87,6 +87,7 @@ describe('loadConfig: the session settings through the library', () => {
     ['SESSION_MAX_AGE', '0', 'from 1s'],
     ['REFRESH_REUSE_GRACE', 'xyz', '15m'],
     ['REVOCATION_PROPAGATION', '2m', 'to 1m'],
+    ['REAUTH_MAX_AGE', '2d', 'to 1d'],
     ['CLOCK_TOLERANCE', '10m', 'to 5m'],
     ['LOGIN_LOCK_WINDOW', '2d', 'to 1d'],
     ['LOGIN_MAX_FAILURES', 'abc', 'a whole number from 1 to 1000'],

@@ -2,7 +2,12 @@ import { RequestMethod, Type } from '@nestjs/common';
 import { GUARDS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import { INestApplicationContext } from '@nestjs/common';
-import { IS_PUBLIC_KEY, ROLES_KEY } from '@session-service/nestjs';
+import {
+  IS_PUBLIC_KEY,
+  RECENT_AUTH_KEY,
+  type RecentAuthRequirement,
+  ROLES_KEY,
+} from '@session-service/nestjs';
 
 export interface RouteEntry {
   method: string;
@@ -10,6 +15,8 @@ export interface RouteEntry {
   /** `public`, or the global guard's name. */
   access: string;
   roles: string[];
+  /** `recent auth` (within REAUTH_MAX_AGE) or `recent auth: <duration>` for `@RecentAuth()`. */
+  recentAuth: string | null;
   guards: string[];
 }
 
@@ -29,6 +36,7 @@ export function routeTable(app: INestApplicationContext): RouteEntry[] {
         if (name === 'constructor' || method === undefined) continue;
         const read = <T>(key: string): T | undefined =>
           Reflect.getMetadata(key, handler) ?? Reflect.getMetadata(key, controller);
+        const recent = read<RecentAuthRequirement>(RECENT_AUTH_KEY);
         const guards = [
           ...((Reflect.getMetadata(GUARDS_METADATA, controller) ?? []) as Type[]),
           ...((Reflect.getMetadata(GUARDS_METADATA, handler) ?? []) as Type[]),
@@ -38,6 +46,11 @@ export function routeTable(app: INestApplicationContext): RouteEntry[] {
           path: joinPath(base, String(Reflect.getMetadata(PATH_METADATA, handler) ?? '')),
           access: read<boolean>(IS_PUBLIC_KEY) ? 'public' : 'SessionAuthGuard',
           roles: read<string[]>(ROLES_KEY) ?? [],
+          recentAuth: !recent
+            ? null
+            : recent.maxAgeMs === undefined
+              ? 'recent auth'
+              : `recent auth: ${recent.maxAgeMs / 1000}s`,
           guards,
         });
       }
@@ -53,6 +66,7 @@ export function formatRouteTable(entries: RouteEntry[]): string {
         `${entry.method.padEnd(6)} ${entry.path}`.padEnd(42),
         entry.access.padEnd(17),
         entry.roles.length ? `roles: ${entry.roles.join(', ')}` : '',
+        ...(entry.recentAuth ? [entry.recentAuth] : []),
         entry.guards.length ? `guards: ${entry.guards.join(', ')}` : '',
       ]
         .join(' ')

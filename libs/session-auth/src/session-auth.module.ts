@@ -26,12 +26,16 @@ import { AdminSessionsController } from './http/controllers/admin-sessions.contr
 import {
   AuthController,
   PasswordController,
+  ReauthenticateController,
   RegisterController,
 } from './http/controllers/auth.controller';
 import { JwksController } from './http/controllers/jwks.controller';
 import { RevocationsController } from './http/controllers/revocations.controller';
 import { SessionsController } from './http/controllers/sessions.controller';
-import { UsersMeController } from './http/controllers/users-me.controller';
+import {
+  AccountDeletionController,
+  UsersMeController,
+} from './http/controllers/users-me.controller';
 import { SessionCookies } from './http/cookies';
 import { Credentials } from './http/credentials';
 import { EarlyChecks } from './http/early-checks';
@@ -138,10 +142,13 @@ const PROVIDERS: Provider[] = [
 
 function withSessionAuth(definition: DynamicModule, extras: SessionAuthExtras): DynamicModule {
   const builtin = extras.users === undefined;
-  const changesPasswords =
-    builtin ||
-    typeof (typeof extras.users === 'function' ? extras.users.prototype : extras.users)
-      ?.changePassword === 'function';
+  // Optional routes follow the optional methods, known before any instance exists.
+  const users: Partial<SessionAuthUsers> | undefined =
+    typeof extras.users === 'function'
+      ? (extras.users.prototype as Partial<SessionAuthUsers>)
+      : extras.users;
+  const changesPasswords = builtin || typeof users?.changePassword === 'function';
+  const verifiesPasswords = builtin || typeof users?.verifyPassword === 'function';
   const routePrefix = extras.routePrefix ?? '';
   return {
     ...definition,
@@ -156,9 +163,11 @@ function withSessionAuth(definition: DynamicModule, extras: SessionAuthExtras): 
       AuthController,
       ...(builtin ? [RegisterController] : []),
       ...(changesPasswords ? [PasswordController] : []),
+      ...(verifiesPasswords ? [ReauthenticateController] : []),
       SessionsController,
       AdminSessionsController,
       UsersMeController,
+      ...(builtin ? [AccountDeletionController] : []),
       JwksController,
       RevocationsController,
     ],

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'session_revoked'
   | 'session_expired'
   | 'feed_token_invalid'
+  | 'reauthentication_required'
   | 'invalid_credentials'
   | 'csrf_token_invalid'
   | 'origin_not_allowed'
@@ -46,6 +47,8 @@ export interface ErrorDetails {
   errors?: FieldError[];
   /** When to try again, for `too_many_requests`. */
   retryAfterSeconds?: number;
+  /** How recent the authentication must be, for `reauthentication_required`. */
+  maxAgeSeconds?: number;
 }
 
 /**

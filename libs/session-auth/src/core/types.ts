@@ -7,6 +7,11 @@ export interface AuthenticatedUser {
   /** The access token's jti. */
   tokenId: string;
   expiresAt: Date;
+  /**
+   * When the session last proved the password (sign-in, or `POST /auth/reauthenticate`): the
+   * token's `auth_time`, which `@RecentAuth()` compares. The epoch for a token without the claim.
+   */
+  authTime: Date;
   /** How the token came: the Authorization header, or the browser's cookie. */
   via: 'bearer' | 'cookie';
 }

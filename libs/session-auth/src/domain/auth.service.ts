@@ -39,6 +39,16 @@ export interface SignedIn {
   deviceCookie: string;
 }
 
+/** A session's password proved again: a fresh access token whose `auth_time` is now. */
+export interface Reauthenticated {
+  accessToken: string;
+  accessTokenExpiresAt: Date;
+  expiresIn: number;
+  authTime: Date;
+  /** False for a session begun with `rememberMe: false`: its cookies end with the browser. */
+  persistent: boolean;
+}
+
 /** One entry of a user's security history, as `GET /users/me/security-events` shows it. */
 export interface SecurityEventView {
   type: SecurityEventType;
@@ -108,13 +118,7 @@ export class AuthService {
     const rotated = await this.sessions.rotate(presented, client);
     const user = rotated.user ?? (await this.users.findById(presented.userId));
     if (!user) throw new SessionAuthError('session_revoked', 'This account no longer exists.');
-    return this.withAccessToken(
-      user,
-      rotated.sessionId,
-      rotated.refresh,
-      rotated.absoluteExpiresAt,
-      rotated.persistent,
-    );
+    return this.withAccessToken(user, rotated.sessionId, rotated.refresh, rotated);
   }
 
   /**
@@ -172,6 +176,60 @@ export class AuthService {
     );
   }
 
+  /**
+   * Proves the password again for the caller's session (step-up): a new access token with
+   * `auth_time` now, which every later refresh of the session carries. A wrong password is 403
+   * and counts toward the lockout as a failed sign-in does; a locked-out client gets 429 first.
+   */
+  async reauthenticate(
+    user: AuthenticatedUser,
+    password: string,
+    client: ClientInfo,
+    deviceCookie: string | null,
+  ): Promise<Reauthenticated> {
+    const profile = await this.profile(user.id);
+    const attempt = await this.lockout.begin(profile.email, { ip: client.ip, deviceCookie });
+    if (!(await this.users.verifyPassword!(user.id, password))) {
+      await this.events.record({
+        userId: user.id,
+        type: 'login_failed',
+        sessionId: user.sessionId,
+        ...client,
+      });
+      await this.countFailure(attempt, client);
+      throw new SessionAuthError('current_password_invalid', 'The password is not correct.');
+    }
+    await this.lockout.succeeded(attempt);
+    // Whole seconds, as the claim carries it: the answer's authTime is the token's auth_time.
+    const authTime = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const session = await this.sessions.reauthenticate(user.sessionId, user.id, authTime, client);
+    const access = this.accessTokens.sign({
+      userId: user.id,
+      sessionId: user.sessionId,
+      roles: profile.roles,
+      sessionEndsAt: session.absoluteExpiresAt,
+      authTime,
+    });
+    return {
+      accessToken: access.token,
+      accessTokenExpiresAt: access.expiresAt,
+      expiresIn: access.expiresIn,
+      authTime,
+      persistent: session.persistent,
+    };
+  }
+
+  /**
+   * Built-in accounts only: deletes the caller's account. Every session is revoked first and that
+   * revocation reaches every instance before the account's rows go (see
+   * SessionsService.revokeAllForAccountDeletion); then the email can register again.
+   */
+  deleteAccount(user: AuthenticatedUser, client: ClientInfo): Promise<void> {
+    return this.builtinUsers().deleteAccount(user.id, (close) =>
+      this.sessions.revokeAllForAccountDeletion(user.id, client, close),
+    );
+  }
+
   /** The account's current profile; 404 once it no longer exists. */
   async profile(userId: string): Promise<SessionUser> {
     const user = await this.users.findById(userId);
@@ -217,27 +275,21 @@ export class AuthService {
       eventType,
       persistent,
     );
-    return this.withAccessToken(
-      user,
-      started.sessionId,
-      started,
-      started.absoluteExpiresAt,
-      persistent,
-    );
+    return this.withAccessToken(user, started.sessionId, started, { ...started, persistent });
   }
 
   private async withAccessToken(
     user: SessionUser,
     sessionId: string,
     refresh: IssuedRefreshToken,
-    sessionEndsAt: Date,
-    persistent: boolean,
+    session: { absoluteExpiresAt: Date; authTime: Date; persistent: boolean },
   ): Promise<IssuedTokens> {
     const access = this.accessTokens.sign({
       userId: user.id,
       sessionId,
       roles: user.roles,
-      sessionEndsAt,
+      sessionEndsAt: session.absoluteExpiresAt,
+      authTime: session.authTime,
     });
     return {
       sessionId,
@@ -247,7 +299,7 @@ export class AuthService {
       expiresIn: access.expiresIn,
       refreshToken: refresh.token,
       refreshTokenExpiresAt: new Date(refresh.claims.expiresAt * 1000),
-      persistent,
+      persistent: session.persistent,
     };
   }
 }

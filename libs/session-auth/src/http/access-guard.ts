@@ -2,7 +2,13 @@ import { CanActivate, ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { SessionAuthError } from '../core/errors';
 import type { AuthenticatedUser } from '../core/types';
-import { IS_PUBLIC_KEY, NEEDS_AUTH_KEY, ROLES_KEY } from './decorators';
+import {
+  IS_PUBLIC_KEY,
+  NEEDS_AUTH_KEY,
+  RECENT_AUTH_KEY,
+  type RecentAuthRequirement,
+  ROLES_KEY,
+} from './decorators';
 import { contractBodyOf, SessionAuthHttpException } from './errors/contract-body';
 import { headerOf, type HttpRequest, type HttpResponse } from './request';
 
@@ -16,15 +22,16 @@ export interface RequestAuthenticator {
 
 /**
  * What the guards of both entry points decide alike: `@Public()` passes; otherwise (every route
- * with `globalGuard`, else only those marked `@Auth()` or `@Roles()`) the entry point's
- * authenticator checks the request and then the roles are checked. A refusal is Nest's own HttpException with the
+ * with `globalGuard`, else only those marked `@Auth()`, `@Roles()` or `@RecentAuth()`) the entry
+ * point's authenticator checks the request, then the roles are checked, then how recent its
+ * authentication is. A refusal is Nest's own HttpException with the
  * contract's body and headers, so the app needs no filter of ours to answer in our shape.
  */
 export abstract class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly adapterHost: HttpAdapterHost,
-    private readonly globalGuard: boolean,
+    private readonly settings: { globalGuard: boolean; reauthMaxAgeMs: number },
     private readonly authenticator: RequestAuthenticator,
   ) {}
 
@@ -32,28 +39,50 @@ export abstract class AccessGuard implements CanActivate {
     if (context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
-    if (!this.globalGuard && !this.reflector.getAllAndOverride<boolean>(NEEDS_AUTH_KEY, targets)) {
+    if (
+      !this.settings.globalGuard &&
+      !this.reflector.getAllAndOverride<boolean>(NEEDS_AUTH_KEY, targets)
+    ) {
       return true;
     }
     const roles = this.reflector.getAllAndOverride<string[] | undefined>(ROLES_KEY, targets);
+    const recent = this.reflector.getAllAndOverride<RecentAuthRequirement | undefined>(
+      RECENT_AUTH_KEY,
+      targets,
+    );
     const request = context.switchToHttp().getRequest<HttpRequest>();
     try {
       const user = this.authenticator.authenticateRequest(request);
       if (user instanceof Promise) {
         return user
-          .then((verified) => this.admit(request, verified, roles))
+          .then((verified) => this.admit(request, verified, roles, recent))
           .catch((error: unknown) => this.refuse(context, error));
       }
-      return this.admit(request, user, roles);
+      return this.admit(request, user, roles, recent);
     } catch (error) {
       return this.refuse(context, error);
     }
   }
 
-  private admit(request: HttpRequest, user: AuthenticatedUser, roles?: string[]): true {
+  private admit(
+    request: HttpRequest,
+    user: AuthenticatedUser,
+    roles?: string[],
+    recent?: RecentAuthRequirement,
+  ): true {
     request.user = user;
     if (roles?.length && !roles.some((role) => user.roles.includes(role))) {
       throw new SessionAuthError('forbidden', 'You are not allowed to do this.');
+    }
+    if (recent) {
+      const maxAgeMs = recent.maxAgeMs ?? this.settings.reauthMaxAgeMs;
+      if (Date.now() - user.authTime.getTime() > maxAgeMs) {
+        throw new SessionAuthError(
+          'reauthentication_required',
+          'This needs a recent sign-in: prove your password again.',
+          { maxAgeSeconds: Math.floor(maxAgeMs / 1000) },
+        );
+      }
     }
     return true;
   }

@@ -16,6 +16,6 @@ export class SessionAuthGuard extends AccessGuard {
     options: ResolvedSessionAuthOptions,
     strategy: AccessTokenStrategy,
   ) {
-    super(reflector, adapterHost, options.globalGuard, strategy);
+    super(reflector, adapterHost, options, strategy);
   }
 }

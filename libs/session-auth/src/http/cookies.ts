@@ -29,6 +29,11 @@ function secondsUntil(date: Date): number {
   return Math.max(0, Math.floor((date.getTime() - Date.now()) / 1000));
 }
 
+/** A cookie's Max-Age: none for a session begun with `rememberMe: false`, which ends with the browser. */
+function lifetime(until: Date, persistent: boolean): number | undefined {
+  return persistent ? secondsUntil(until) : undefined;
+}
+
 /**
  * Writes the cookie transport's cookies through Nest's HTTP adapter, which appends `Set-Cookie`
  * the same way on Express and Fastify (and keeps cookies the app sets on the same response). No
@@ -47,13 +52,8 @@ export class SessionCookies {
    * persistent, as long as the browser); the refresh one only on the auth routes.
    */
   set(response: HttpResponse, issued: IssuedCookies): void {
-    const maxAge = (until: Date) => (issued.persistent ? secondsUntil(until) : undefined);
-    const refreshMaxAge = maxAge(issued.refreshTokenExpiresAt);
-    this.write(response, ACCESS_COOKIE, issued.accessToken, {
-      ...BASE,
-      httpOnly: true,
-      maxAge: maxAge(issued.accessTokenExpiresAt),
-    });
+    const refreshMaxAge = lifetime(issued.refreshTokenExpiresAt, issued.persistent);
+    this.setAccess(response, issued);
     this.write(response, REFRESH_COOKIE, issued.refreshToken, {
       ...BASE,
       httpOnly: true,
@@ -63,6 +63,18 @@ export class SessionCookies {
     // Readable by the page's script, which echoes it in X-CSRF-Token.
     const csrf = csrfTokenFor(this.options.keys.csrfSecret, issued.sessionId);
     this.write(response, CSRF_COOKIE, csrf, { ...BASE, httpOnly: false, maxAge: refreshMaxAge });
+  }
+
+  /** The access cookie alone: a reauthentication renews the access token only. */
+  setAccess(
+    response: HttpResponse,
+    access: { accessToken: string; accessTokenExpiresAt: Date; persistent: boolean },
+  ): void {
+    this.write(response, ACCESS_COOKIE, access.accessToken, {
+      ...BASE,
+      httpOnly: true,
+      maxAge: lifetime(access.accessTokenExpiresAt, access.persistent),
+    });
   }
 
   clear(response: HttpResponse): void {

@@ -15,6 +15,7 @@ import {
   ApiForbiddenResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { type Duration, durationMs } from '../core/duration';
 import type { AuthenticatedUser } from '../core/types';
 import { ErrorResponseDto } from './dto/error-response.dto';
 import type { HttpRequest } from './request';
@@ -23,6 +24,12 @@ import type { HttpRequest } from './request';
 export const IS_PUBLIC_KEY = 'session-auth:public';
 export const NEEDS_AUTH_KEY = 'session-auth:auth';
 export const ROLES_KEY = 'session-auth:roles';
+export const RECENT_AUTH_KEY = 'session-auth:recent-auth';
+
+/** What `@RecentAuth()` stores: its own maximum age, or none for the module's `reauthMaxAge`. */
+export interface RecentAuthRequirement {
+  maxAgeMs?: number;
+}
 
 /** The OpenAPI security schemes the library's routes name: the app's document defines them. */
 export const BEARER_SCHEME = 'bearer';
@@ -56,6 +63,30 @@ export function Roles(...roles: string[]): MethodDecorator & ClassDecorator {
     ApiForbiddenResponse({
       type: ErrorResponseDto,
       description: `forbidden: needs ${roles.join(' or ')}`,
+    }),
+  );
+}
+
+/**
+ * Requires an access token whose session proved the password (sign-in or `POST
+ * /auth/reauthenticate`) within `maxAge`, by default the module's `reauthMaxAge`; an older one is
+ * answered 401 `reauthentication_required` with RFC 9470's challenge, whose `max_age` tells the
+ * client how recent it must be. A bad `maxAge` fails at start, not on a request.
+ */
+export function RecentAuth(maxAge?: Duration): MethodDecorator & ClassDecorator {
+  const maxAgeMs = maxAge === undefined ? undefined : durationMs(maxAge);
+  if (maxAgeMs === null || (maxAgeMs !== undefined && maxAgeMs < 1_000)) {
+    throw new TypeError(`@RecentAuth(): ${String(maxAge)} is not a duration of 1s or more`);
+  }
+  return applyDecorators(
+    SetMetadata(RECENT_AUTH_KEY, { maxAgeMs } satisfies RecentAuthRequirement),
+    Auth(),
+    ApiUnauthorizedResponse({
+      type: ErrorResponseDto,
+      description:
+        'access_token_missing, access_token_invalid, access_token_expired, session_revoked, or ' +
+        'reauthentication_required: `WWW-Authenticate: Bearer error="insufficient_user_authentication", ' +
+        'max_age=…`; prove the password with POST /auth/reauthenticate and retry',
     }),
   );
 }

@@ -110,6 +110,7 @@ export class AccessTokenStrategy extends PassportStrategy(TokenStrategy, ACCESS_
       roles: current ? claims.roles.filter((role) => current.has(role)) : claims.roles,
       tokenId: claims.tokenId,
       expiresAt: new Date(claims.exp * 1000),
+      authTime: new Date(claims.authTime * 1000),
       via,
     };
   }

@@ -13,6 +13,7 @@ import { LoginFailures1796536800000 } from './migrations/1796536800000-login-fai
 import { SessionAuthCoreSchema1796540400000 } from './migrations/1796540400000-session-auth-core-schema';
 import { SessionRevocations1796544000000 } from './migrations/1796544000000-session-revocations';
 import { SessionPolicies1796545800000 } from './migrations/1796545800000-session-policies';
+import { SessionAuthTime1796547600000 } from './migrations/1796547600000-session-auth-time';
 import { PgPool } from './pg-pool';
 
 /**
@@ -39,6 +40,7 @@ export const SESSION_AUTH_MIGRATIONS = [
   LoginFailures1796536800000,
   SessionRevocations1796544000000,
   SessionPolicies1796545800000,
+  SessionAuthTime1796547600000,
 ];
 
 /**
@@ -60,6 +62,7 @@ export const SESSION_AUTH_CORE_MIGRATIONS = [
   SessionAuthCoreSchema1796540400000,
   SessionRevocations1796544000000,
   SessionPolicies1796545800000,
+  SessionAuthTime1796547600000,
 ];
 
 const BUILTIN_TABLES = [

@@ -52,6 +52,8 @@ interface RotationColumns {
   revoked_at: Date | null;
   absolute_expires_at: Date;
   persistent: boolean;
+  /** When the session last proved the password: every access token of it carries this. */
+  auth_time: Date;
   current_token_id: string | null;
   token_id: string | null;
   token_hash: Buffer | null;
@@ -97,8 +99,8 @@ export type RevocationTarget =
 const ROTATION_COLUMNS = `s.id AS session_id, s.user_id,
         coalesce(s.revoked_at, (SELECT at FROM sessions_revoked_before WHERE at > s.created_at))
           AS revoked_at,
-        s.absolute_expires_at, s.persistent, s.current_token_id, t.id AS token_id, t.token_hash,
-        t.expires_at AS token_expires_at, t.used_at, t.successor_id,
+        s.absolute_expires_at, s.persistent, s.auth_time, s.current_token_id, t.id AS token_id,
+        t.token_hash, t.expires_at AS token_expires_at, t.used_at, t.successor_id,
         n.issued_at AS successor_issued_at, n.expires_at AS successor_expires_at`;
 
 /**
@@ -141,7 +143,7 @@ export const ROTATE_IF_CURRENT = `WITH rotated AS (
 
 const SESSION_COLUMNS = `id, user_id AS "userId", created_at AS "createdAt",
    last_used_at AS "lastUsedAt", expires_at AS "expiresAt",
-   absolute_expires_at AS "absoluteExpiresAt", revoked_at AS "revokedAt",
+   absolute_expires_at AS "absoluteExpiresAt", auth_time AS "authTime", revoked_at AS "revokedAt",
    revoked_reason AS "revokedReason", current_token_id AS "currentTokenId",
    user_agent AS "userAgent", ip, persistent`;
 
@@ -174,6 +176,21 @@ const LOCK_BUILTIN_USER = `SELECT 1 FROM users WHERE id = $1 FOR UPDATE`;
 
 const FIND_OWNED = `SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1 AND user_id = $2`;
 
+/**
+ * Parameters: session id, user id, the new auth time, client address, user agent. Only a live
+ * session proves the password again; the event is recorded in the same statement.
+ */
+const REAUTHENTICATE = `WITH proved AS (
+   UPDATE sessions SET auth_time = $3
+    WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND absolute_expires_at > $3
+      AND created_at >= coalesce(${REVOKED_BEFORE}, '-infinity')
+   RETURNING id, user_id, absolute_expires_at, persistent
+ ), recorded AS (
+   ${RECORD_SECURITY_EVENT}
+   SELECT user_id, 'reauthenticated', id, $4, $5 FROM proved
+ )
+ SELECT absolute_expires_at AS "absoluteExpiresAt", persistent FROM proved`;
+
 /** Parameter: the cutoff. Their refresh tokens go by cascade. */
 const DELETE_ENDED_BEFORE = `WITH deleted AS (
    DELETE FROM sessions WHERE revoked_at < $1 OR expires_at < $1 OR absolute_expires_at < $1
@@ -203,10 +220,11 @@ function createSessionStatement(checkPasswordHash: boolean, recordEvent: boolean
        )`
     : '';
   return `WITH ${owner}new_session AS (
-         INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at,
+         INSERT INTO sessions (id, user_id, created_at, last_used_at, auth_time, expires_at,
                                absolute_expires_at, current_token_id, user_agent, ip, persistent)
-         SELECT $1::uuid, ${userId}, $3::timestamptz, $3::timestamptz, $4::timestamptz,
-                $5::timestamptz, $6::uuid, $7::text, $8::text, $11::boolean${from}
+         SELECT $1::uuid, ${userId}, $3::timestamptz, $3::timestamptz, $3::timestamptz,
+                $4::timestamptz, $5::timestamptz, $6::uuid, $7::text, $8::text,
+                $11::boolean${from}
          RETURNING id, user_id
        )${recorded}
        INSERT INTO refresh_tokens (id, session_id, token_hash, parent_id, issued_at, expires_at)
@@ -437,6 +455,24 @@ export class SessionsRepository {
   async liveIdsByLastUse(sql: Sql, userId: string, now: Date): Promise<string[]> {
     const rows = await sql.query<{ id: string }>(LIVE_IDS_BY_LAST_USE, [userId, now]);
     return rows.map((row) => row.id);
+  }
+
+  /**
+   * Stamps a live session as having proved the password at `at`, and records `reauthenticated`.
+   * The session's absolute end and whether it outlives the browser, or null when it is revoked or
+   * ended (nothing written).
+   */
+  async reauthenticate(
+    sessionId: string,
+    userId: string,
+    at: Date,
+    client: { ip: string | null; userAgent: string | null },
+  ): Promise<{ absoluteExpiresAt: Date; persistent: boolean } | null> {
+    const rows = await this.sql.query<{ absoluteExpiresAt: Date; persistent: boolean }>(
+      REAUTHENTICATE,
+      [sessionId, userId, at, client.ip, client.userAgent],
+    );
+    return rows[0] ?? null;
   }
 
   /** The user's sessions that can still be refreshed, newest first. */

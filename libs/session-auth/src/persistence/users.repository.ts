@@ -43,6 +43,16 @@ const REPLACE_PASSWORD_HASH = `UPDATE users SET password_hash = $3, updated_at =
  RETURNING id`;
 
 /**
+ * Parameter: user id. No password matches an empty hash (PasswordHasher refuses what is not one),
+ * and no session can start on it (see SessionsRepository.create).
+ */
+const CLOSE_ACCOUNT = `UPDATE users SET password_hash = '', updated_at = now() WHERE id = $1
+ RETURNING id`;
+
+/** Parameter: user id. Its sessions (with their refresh tokens) and events go by cascade. */
+const DELETE_CLOSED_ACCOUNT = `DELETE FROM users WHERE id = $1 AND password_hash = ''`;
+
+/**
  * Parameters: email, role, whether to remove it. The notification is delivered at commit.
  */
 const CHANGE_ROLE = `WITH changed AS (
@@ -104,6 +114,20 @@ export class UsersRepository {
   ): Promise<boolean> {
     const rows = await sql.query(REPLACE_PASSWORD_HASH, [id, verifiedHash, passwordHash]);
     return rows.length === 1;
+  }
+
+  /**
+   * Makes the account's password unusable, inside the caller's transaction; its row lock waits for
+   * sign-ins still creating their session. False when there is no such user.
+   */
+  async closeAccount(id: string, sql: Sql): Promise<boolean> {
+    const rows = await sql.query(CLOSE_ACCOUNT, [id]);
+    return rows.length === 1;
+  }
+
+  /** Deletes an account that `closeAccount` closed, and by cascade all that is the account's. */
+  async deleteClosedAccount(id: string): Promise<void> {
+    await this.sql.query(DELETE_CLOSED_ACCOUNT, [id]);
   }
 
   /**

@@ -14,6 +14,9 @@ export {
   IS_PUBLIC_KEY,
   NEEDS_AUTH_KEY,
   Public,
+  RECENT_AUTH_KEY,
+  RecentAuth,
+  type RecentAuthRequirement,
   Roles,
   ROLES_KEY,
 } from '../http/decorators';

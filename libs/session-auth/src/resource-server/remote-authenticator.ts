@@ -27,6 +27,8 @@ interface RemoteClaims {
   readonly tokenId: string;
   readonly iat: number;
   readonly exp: number;
+  /** When the session last proved the password, in seconds; 0 for a token without the claim. */
+  readonly authTime: number;
 }
 
 /** The service signs access tokens with one of these (API.md, "Tokens"). */
@@ -103,14 +105,18 @@ export class RemoteAuthenticator implements RequestAuthenticator {
       roles: claims.roles,
       tokenId: claims.tokenId,
       expiresAt: new Date(claims.exp * 1000),
+      authTime: new Date(claims.authTime * 1000),
       via: 'bearer',
     };
   }
 
   private async verify(token: string): Promise<RemoteClaims> {
     const payload = await this.verifySignature(token);
-    const roles = payload.roles;
+    const { roles, auth_time: authTime = 0 } = payload;
     if (!Array.isArray(roles) || !roles.every((role) => typeof role === 'string')) {
+      throw invalid();
+    }
+    if (typeof authTime !== 'number' || !Number.isSafeInteger(authTime) || authTime < 0) {
       throw invalid();
     }
     const claims: RemoteClaims = Object.freeze({
@@ -120,6 +126,7 @@ export class RemoteAuthenticator implements RequestAuthenticator {
       tokenId: payload.jti as string,
       iat: payload.iat as number,
       exp: payload.exp as number,
+      authTime,
     });
     this.verified.set(token, claims, claims.exp);
     return claims;

@@ -32,6 +32,8 @@ export interface ResourceServerOptions {
   clockTolerance?: Duration;
   /** true (default): every route needs an access token unless `@Public()`; false: only those marked `@Auth()` or `@Roles()`. */
   globalGuard?: boolean;
+  /** How recent `auth_time` must be on a `@RecentAuth()` route without its own maximum; default 5m (1s to 1d). */
+  reauthMaxAge?: Duration;
 }
 
 /**
@@ -47,6 +49,7 @@ export class ResolvedResourceServerOptions {
   readonly maxFeedSilenceMs!: number | null;
   readonly clockToleranceMs!: number;
   readonly globalGuard!: boolean;
+  readonly reauthMaxAgeMs!: number;
 }
 
 /** An option `ResourceServerModule` cannot start with; the message names it and what it takes. */
@@ -99,6 +102,10 @@ export function normaliseResourceServerOptions(
         ? 0
         : duration(input.clockTolerance, 'clockTolerance', 0, 5 * 60 * SECOND),
     globalGuard: flag(input.globalGuard, 'globalGuard', true),
+    reauthMaxAgeMs:
+      input.reauthMaxAge === undefined
+        ? 5 * 60 * SECOND
+        : duration(input.reauthMaxAge, 'reauthMaxAge', SECOND, DAY),
   };
   if (resolved.maxFeedSilenceMs !== null && !resolved.revocationFeed) {
     throw new ResourceServerOptionsError(

@@ -17,6 +17,6 @@ export class ResourceServerGuard extends AccessGuard {
     options: ResolvedResourceServerOptions,
     authenticator: RemoteAuthenticator,
   ) {
-    super(reflector, adapterHost, options.globalGuard, authenticator);
+    super(reflector, adapterHost, options, authenticator);
   }
 }

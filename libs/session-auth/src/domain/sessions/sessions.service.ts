@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { SessionAuthError } from '../../core/errors';
 import { ResolvedSessionAuthOptions } from '../../core/resolved-options';
 import type {
@@ -39,6 +40,8 @@ export interface RotationResult {
   absoluteExpiresAt: Date;
   /** False for a session begun with `rememberMe: false`. */
   persistent: boolean;
+  /** When the session last proved the password: carried into every access token of it. */
+  authTime: Date;
 }
 
 /** A session as its user (or an admin) sees it in a list. */
@@ -93,7 +96,7 @@ export class SessionsService {
     client: ClientInfo,
     eventType?: SecurityEventType,
     persistent = true,
-  ): Promise<IssuedRefreshToken & { sessionId: string; absoluteExpiresAt: Date }> {
+  ): Promise<IssuedRefreshToken & { sessionId: string; absoluteExpiresAt: Date; authTime: Date }> {
     if (passwordHash === null && this.options.builtinUsers) {
       // Without the hash the built-in sign-in would lose its guard against a password change.
       throw new Error(
@@ -129,7 +132,7 @@ export class SessionsService {
     } else if (!(await create())) {
       throw passwordNoLongerCurrent();
     }
-    return { ...refresh, sessionId, absoluteExpiresAt };
+    return { ...refresh, sessionId, absoluteExpiresAt, authTime: now };
   }
 
   /**
@@ -202,6 +205,7 @@ export class SessionsService {
           refresh,
           absoluteExpiresAt: row.absolute_expires_at,
           persistent: row.persistent,
+          authTime: row.auth_time,
         }
       : null;
   }
@@ -281,6 +285,7 @@ export class SessionsService {
       refresh: outcome.refresh,
       absoluteExpiresAt: outcome.row.absolute_expires_at,
       persistent: outcome.row.persistent,
+      authTime: outcome.row.auth_time,
     };
   }
 
@@ -394,6 +399,51 @@ export class SessionsService {
     });
     this.revoked.add(ids);
     return ids;
+  }
+
+  /**
+   * Revokes every session of a user whose account is being deleted, in one transaction with
+   * `closeAccount`, which runs first: its write of the user row waits for any sign-in still
+   * creating a session, which then either committed (and this revocation sees it) or fails its
+   * password re-check (see SessionsRepository.create), as with a password change. Returns one
+   * `revocationPropagation` after the commit: the deletion that follows removes the revoked rows,
+   * which an instance that missed the notification reads in its catch-up, so they stay until every
+   * instance has had its window to read them.
+   */
+  async revokeAllForAccountDeletion(
+    userId: string,
+    client: ClientInfo,
+    closeAccount: (sql: Sql) => Promise<void>,
+  ): Promise<void> {
+    const ids = await this.repository.transaction(async (sql) => {
+      await closeAccount(sql);
+      return this.repository.revoke(
+        { userId },
+        'account_deleted',
+        { type: 'session_revoked', perSession: true, ...client },
+        sql,
+      );
+    });
+    this.revoked.add(ids);
+    await delay(this.options.revocationPropagationMs);
+  }
+
+  /**
+   * Records that the caller's session proved the password again at `at` (whole seconds: the
+   * access tokens' `auth_time`), with a `reauthenticated` event; every later refresh carries it.
+   * Returns the session's absolute end; 401 session_revoked when it is no longer live.
+   */
+  async reauthenticate(
+    sessionId: string,
+    userId: string,
+    at: Date,
+    client: ClientInfo,
+  ): Promise<{ absoluteExpiresAt: Date; persistent: boolean }> {
+    const session = await this.repository.reauthenticate(sessionId, userId, at, client);
+    if (!session) {
+      throw new SessionAuthError('session_revoked', REJECTION_MESSAGES.session_revoked);
+    }
+    return session;
   }
 
   /**

@@ -24,6 +24,7 @@ describe('AccessTokens', () => {
     sessionId: randomUUID(),
     roles: ['user'],
     sessionEndsAt: new Date(Date.now() + 86_400_000),
+    authTime: new Date(Date.now() - 90_500),
   });
   const refused = async (token: string) =>
     expect(new AccessTokens(options).verify(token)).rejects.toMatchObject({
@@ -33,7 +34,8 @@ describe('AccessTokens', () => {
   it('remembers a verified token as one frozen value that no caller can change', async () => {
     const userId = randomUUID();
     const sessionId = randomUUID();
-    const { token, expiresAt, expiresIn } = tokens.sign({ ...session(), userId, sessionId });
+    const signed = { ...session(), userId, sessionId };
+    const { token, expiresAt, expiresIn } = tokens.sign(signed);
     expect(tokens.remembered(token)).toBeUndefined();
 
     const claims = await tokens.verify(token);
@@ -50,6 +52,7 @@ describe('AccessTokens', () => {
       tokenId: claims.tokenId,
       iat: claims.exp - expiresIn,
       exp: claims.exp,
+      authTime: Math.floor(signed.authTime.getTime() / 1000),
     });
   });
 
@@ -93,6 +96,7 @@ describe('AccessTokens', () => {
       'jti',
       'iat',
       'exp',
+      'auth_time',
     ]);
   });
 
@@ -121,6 +125,12 @@ describe('AccessTokens', () => {
     await refused(forge({}, { ...claims, aud: 'another-service' }));
     await refused(forge({}, { ...claims, sid: 'not-a-uuid' }));
     await refused(forge({}, { ...claims, roles: 'admin' }));
+    await refused(forge({}, { ...claims, auth_time: String(claims.iat) }));
+    await refused(forge({}, { ...claims, auth_time: -1 }));
+    // A token from before the claim existed is valid, and counts as authenticated long ago.
+    await expect(new AccessTokens(options).verify(forge({}))).resolves.toMatchObject({
+      authTime: 0,
+    });
     await refused(`${forge({})}${'A'.repeat(5_000)}`);
   });
 });

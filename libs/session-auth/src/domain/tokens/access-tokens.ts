@@ -21,6 +21,11 @@ export interface AccessClaims {
   readonly iat: number;
   /** The token's `exp`, in seconds. */
   readonly exp: number;
+  /**
+   * The token's `auth_time`, in seconds: when its session last proved the password. 0 for a token
+   * minted before the claim existed, which no recent-authentication check then accepts.
+   */
+  readonly authTime: number;
 }
 
 export interface SignedAccessToken {
@@ -59,12 +64,16 @@ export class AccessTokens {
     this.verified = new VerifiedTokenCache(VERIFIED_ACCESS_TOKENS, clockToleranceSec);
   }
 
-  /** `exp` is the earlier of now + `accessTokenTtl` and the session's absolute end. */
+  /**
+   * `exp` is the earlier of now + `accessTokenTtl` and the session's absolute end; `auth_time` is
+   * the session's, in whole seconds.
+   */
   sign(claims: {
     userId: string;
     sessionId: string;
     roles: string[];
     sessionEndsAt: Date;
+    authTime: Date;
   }): SignedAccessToken {
     const { kid, alg, key } = this.options.keys.accessSigning;
     const iat = Math.floor(Date.now() / 1000);
@@ -83,6 +92,7 @@ export class AccessTokens {
         jti: randomUUID(),
         iat,
         exp,
+        auth_time: Math.floor(claims.authTime.getTime() / 1000),
       },
       key,
     );
@@ -97,10 +107,11 @@ export class AccessTokens {
     const remembered = this.verified.get(token);
     if (remembered) return remembered;
     const payload = await this.verifySignature(token);
-    const roles = payload.roles;
+    const { roles, auth_time: authTime = 0 } = payload;
     if (!Array.isArray(roles) || !roles.every((role) => typeof role === 'string')) {
       throw invalid();
     }
+    if (!Number.isSafeInteger(authTime) || (authTime as number) < 0) throw invalid();
     const claims: AccessClaims = Object.freeze({
       userId: payload.sub as string,
       sessionId: payload.sid as string,
@@ -108,6 +119,7 @@ export class AccessTokens {
       tokenId: payload.jti as string,
       iat: payload.iat as number,
       exp: payload.exp as number,
+      authTime: authTime as number,
     });
     this.verified.set(token, claims, claims.exp);
     return claims;

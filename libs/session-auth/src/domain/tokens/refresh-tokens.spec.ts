@@ -99,6 +99,7 @@ describe('RefreshTokens', () => {
       sessionId: randomUUID(),
       roles: ['user'],
       sessionEndsAt: new Date(Date.now() + 86_400_000),
+      authTime: new Date(),
     });
     await refused(access.token);
     await refused(`${tokens.sign(refreshClaims())}${'A'.repeat(5_000)}`);

@@ -21,9 +21,15 @@ import { Auth, type AuthenticatedRequest, CurrentUser, Public } from '../decorat
 import { Client } from '../client-info';
 import { SessionCookies } from '../cookies';
 import { deviceCookieOf } from '../credentials';
-import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from '../dto/credentials.dto';
+import {
+  ChangePasswordDto,
+  LoginDto,
+  ReauthenticateDto,
+  RefreshDto,
+  RegisterDto,
+} from '../dto/credentials.dto';
 import { ErrorResponseDto } from '../dto/error-response.dto';
-import { MeDto, TokenResponseDto } from '../dto/token-response.dto';
+import { MeDto, ReauthenticateResponseDto, TokenResponseDto } from '../dto/token-response.dto';
 import { UserDto } from '../dto/user.dto';
 import { RateLimit } from '../rate-limit.guard';
 import { LogoutGuard, RefreshTokenGuard } from '../refresh-token.guard';
@@ -215,6 +221,57 @@ export class PasswordController {
       client,
       deviceCookieOf(request),
     );
+  }
+}
+
+/** Proving the password again (step-up): mounted when the accounts can check a password. */
+@ApiTags('auth')
+@ApiBadRequestResponse({ type: ErrorResponseDto, description: 'validation_failed, malformed_json' })
+@LibraryController('auth')
+export class ReauthenticateController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly cookies: SessionCookies,
+  ) {}
+
+  @Post('reauthenticate')
+  @RateLimit()
+  @HttpCode(200)
+  @Auth()
+  @ApiOperation({
+    summary: 'Prove the password again for this session',
+    description:
+      'A fresh access token whose `auth_time` is now, for routes that need a recent sign-in; ' +
+      'every later refresh of the session carries it. A request authenticated by the access ' +
+      'cookie gets the new access cookie and no `accessToken` in the body.',
+  })
+  @ApiOkResponse({ type: ReauthenticateResponseDto })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'invalid_credentials' })
+  async reauthenticate(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() body: ReauthenticateDto,
+    @Client() client: ClientInfo,
+    @Req() request: HttpRequest,
+    @Res({ passthrough: true }) response: HttpResponse,
+  ): Promise<ReauthenticateResponseDto> {
+    const proved = await this.auth.reauthenticate(
+      user,
+      body.password,
+      client,
+      deviceCookieOf(request),
+    );
+    const answer: ReauthenticateResponseDto = {
+      tokenType: 'Bearer',
+      accessToken: proved.accessToken,
+      expiresIn: proved.expiresIn,
+      accessTokenExpiresAt: proved.accessTokenExpiresAt.toISOString(),
+      authTime: proved.authTime.toISOString(),
+    };
+    if (user.via === 'cookie') {
+      this.cookies.setAccess(response, proved);
+      delete answer.accessToken;
+    }
+    return answer;
   }
 }
 

@@ -1,10 +1,13 @@
-import { Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { AuthenticatedUser } from '../../core/types';
+import { Delete, Get, HttpCode, Res } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { AuthenticatedUser, ClientInfo } from '../../core/types';
 import { AuthService, type SecurityEventView } from '../../domain/auth.service';
-import { Auth, CurrentUser } from '../decorators';
+import { Client } from '../client-info';
+import { SessionCookies } from '../cookies';
+import { Auth, CurrentUser, RecentAuth } from '../decorators';
 import { SecurityEventDto } from '../dto/security-event.dto';
 import { UserDto } from '../dto/user.dto';
+import type { HttpResponse } from '../request';
 import { LibraryController } from './library-controller';
 
 @ApiTags('users')
@@ -25,5 +28,35 @@ export class UsersMeController {
   @ApiOkResponse({ type: [SecurityEventDto] })
   securityEvents(@CurrentUser() user: AuthenticatedUser): Promise<SecurityEventView[]> {
     return this.auth.securityEvents(user.id);
+  }
+}
+
+/** Deleting the account: mounted with the built-in accounts only (an app deletes its own users). */
+@ApiTags('users')
+@LibraryController('users/me')
+export class AccountDeletionController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly cookies: SessionCookies,
+  ) {}
+
+  @Delete()
+  @HttpCode(204)
+  @RecentAuth()
+  @ApiOperation({
+    summary: 'Delete the account',
+    description:
+      'Needs a recent sign-in (`REAUTH_MAX_AGE`). Every session is revoked, on every instance, ' +
+      'before the account, its sessions and its security events are deleted; the email can ' +
+      'register again.',
+  })
+  @ApiNoContentResponse()
+  async delete(
+    @CurrentUser() user: AuthenticatedUser,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) response: HttpResponse,
+  ): Promise<void> {
+    await this.auth.deleteAccount(user, client);
+    this.cookies.clear(response);
   }
 }

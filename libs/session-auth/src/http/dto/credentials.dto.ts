@@ -71,6 +71,13 @@ export class ChangePasswordDto {
   newPassword!: string;
 }
 
+export class ReauthenticateDto {
+  @ApiProperty({ minLength: 1, maxLength: 128, description: 'The account’s password.' })
+  @IsString()
+  @CharacterLength(1, PASSWORD_MAX)
+  password!: string;
+}
+
 export class RefreshDto {
   @ApiPropertyOptional({
     description: 'The refresh token; browsers using the cookie transport omit it.',

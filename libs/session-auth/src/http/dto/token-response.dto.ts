@@ -27,6 +27,28 @@ export class TokenResponseDto {
   user!: UserDto;
 }
 
+/** A session's password proved again: only the access token is new. */
+export class ReauthenticateResponseDto {
+  @ApiProperty({ example: 'Bearer', enum: ['Bearer'] })
+  tokenType!: 'Bearer';
+
+  @ApiPropertyOptional({ description: 'Absent in the cookie transport.', example: 'eyJ…' })
+  accessToken?: string;
+
+  @ApiProperty({ example: 900, description: 'Seconds until the access token expires.' })
+  expiresIn!: number;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  accessTokenExpiresAt!: string;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    description: 'The new `auth_time`: every later refresh of this session carries it.',
+  })
+  authTime!: string;
+}
+
 export class MeDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;

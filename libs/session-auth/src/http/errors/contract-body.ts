@@ -38,7 +38,13 @@ export function contractBodyOf(error: SessionAuthError, authorization?: string):
     message: error.message,
     ...(error.details.errors ? { errors: error.details.errors } : {}),
   };
-  return withHeaders(status, body, authorization, error.details.retryAfterSeconds);
+  return withHeaders(
+    status,
+    body,
+    authorization,
+    error.details.retryAfterSeconds,
+    error.details.maxAgeSeconds,
+  );
 }
 
 /**
@@ -102,9 +108,15 @@ function withHeaders(
   body: ContractErrorBody,
   authorization?: string,
   retryAfterSeconds?: number,
+  maxAgeSeconds?: number,
 ): ContractError {
   const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
-  if (status === HttpStatus.UNAUTHORIZED) {
+  if (body.code === 'reauthentication_required') {
+    // RFC 9470's step-up challenge, for cookie requests too: it is how a client learns max_age.
+    headers['WWW-Authenticate'] =
+      `Bearer error="insufficient_user_authentication", ` +
+      `error_description="A more recent authentication is required.", max_age=${maxAgeSeconds}`;
+  } else if (status === HttpStatus.UNAUTHORIZED) {
     headers['WWW-Authenticate'] =
       ACCESS_TOKEN_FAILURES.has(body.code) && BEARER_SCHEME.test(authorization ?? '')
         ? `Bearer error="invalid_token", error_description="${body.code}"`

@@ -14,6 +14,7 @@ const STATUS: Record<ErrorReason, number> = {
   session_revoked: 401,
   session_expired: 401,
   feed_token_invalid: 401,
+  reauthentication_required: 401,
   invalid_credentials: 401,
   current_password_invalid: 403,
   csrf_token_invalid: 403,

@@ -10,6 +10,7 @@ export const SECURITY_EVENT_TYPES = [
   'logout_all',
   'password_changed',
   'session_evicted',
+  'reauthenticated',
 ] as const;
 
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];

@@ -7,7 +7,8 @@ export type RevocationReason =
   | 'password_changed'
   | 'refresh_token_reused'
   | 'admin'
-  | 'session_limit';
+  | 'session_limit'
+  | 'account_deleted';
 
 /** One sign-in: the family its refresh tokens belong to, and the row every change locks. */
 @Entity({ name: 'sessions' })
@@ -32,6 +33,10 @@ export class Session {
   /** Absolute end: no refresh token of this session outlives it. */
   @Column({ name: 'absolute_expires_at', type: 'timestamptz' })
   absoluteExpiresAt!: Date;
+
+  /** When the session last proved the password: sign-in, or a reauthentication since. */
+  @Column({ name: 'auth_time', type: 'timestamptz' })
+  authTime!: Date;
 
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;

@@ -23,4 +23,8 @@ export class BuiltinUsers implements SessionAuthUsers {
   findById(id: string): Promise<User | null> {
     return this.users.findById(id);
   }
+
+  verifyPassword(userId: string, password: string): Promise<boolean> {
+    return this.service.verifyPassword(userId, password);
+  }
 }

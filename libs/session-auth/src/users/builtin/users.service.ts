@@ -58,6 +58,12 @@ export class UsersService {
     return user;
   }
 
+  /** Whether this is the user's password; an unknown user costs one argon2 verification too. */
+  async verifyPassword(userId: string, password: string): Promise<boolean> {
+    const user = await this.users.findById(userId);
+    return this.hasher.verify(user?.passwordHash ?? null, password);
+  }
+
   /**
    * Checks a password change: the new password's rules, then the current one. Returns the hash it
    * verified and the new one, for `commitPasswordChange`; throws 403 for a wrong current password.
@@ -101,6 +107,24 @@ export class UsersService {
         'The current password is not correct.',
       );
     }
+  }
+
+  /**
+   * Deletes the account. `revokeSessions` runs `close` (the password made unusable, so that no
+   * session can start any more) in the transaction that revokes every session, and returns once
+   * the revocation has reached every instance; only then does the row go, and with it, by cascade,
+   * the sessions, their refresh tokens and the security events. The email is free again after.
+   */
+  async deleteAccount(
+    userId: string,
+    revokeSessions: (close: (sql: Sql) => Promise<void>) => Promise<void>,
+  ): Promise<void> {
+    await revokeSessions(async (sql) => {
+      if (!(await this.users.closeAccount(userId, sql))) {
+        throw new SessionAuthError('not_found', 'This account no longer exists.');
+      }
+    });
+    await this.users.deleteClosedAccount(userId);
   }
 
   /** A wrong password given for a signed-in account (a password change, say). */
