@@ -15,8 +15,8 @@ describe('housekeeping', () => {
       const id = randomUUID();
       await queryRows(
         first.databaseUrl,
-        `INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, absolute_expires_at, revoked_at)
-         VALUES ($1, $2, $3, $3, $4, $5, $6)`,
+        `INSERT INTO sessions (id, user_id, created_at, last_used_at, auth_time, expires_at, absolute_expires_at, revoked_at)
+         VALUES ($1, $2, $3, $3, $3, $4, $5, $6)`,
         [id, userId, ago(60), fields.expiresAt, fields.absolute, fields.revokedAt ?? null],
       );
       await queryRows(

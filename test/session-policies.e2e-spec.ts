@@ -344,10 +344,11 @@ describe('session policies', () => {
            SELECT 'seed-' || g || '@example.com', 'not-a-hash' FROM generate_series(1, 1000) g
            RETURNING id
          )
-         INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at,
+         INSERT INTO sessions (id, user_id, created_at, last_used_at, auth_time, expires_at,
                                absolute_expires_at, current_token_id)
          SELECT gen_random_uuid(), seeded.id, now() - interval '1 minute', now(),
-                now() + interval '7 days', now() + interval '30 days', gen_random_uuid()
+                now() - interval '1 minute', now() + interval '7 days', now() + interval '30 days',
+                gen_random_uuid()
            FROM seeded, generate_series(1, 100)`,
       );
       const live = await queryRows<{ count: number }>(

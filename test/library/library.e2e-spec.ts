@@ -123,12 +123,15 @@ describe('the library installed from its tarball into fresh Nest apps', () => {
           'RefreshToken',
           'LoginFailure',
           'SessionRevocation',
+          'SessionsRevokedBefore',
         ],
         migrations: [
           'InitialSchema1764086400000',
           'RolesChangedAt1765000000000',
           'LoginFailures1796536800000',
           'SessionRevocations1796544000000',
+          'SessionPolicies1796545800000',
+          'SessionAuthTime1796547600000',
         ],
         hidden: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
         // No cookie plugin, and Redis only with redisUrl; the OpenAPI metadata and the Passport
@@ -248,6 +251,8 @@ describe('the library installed from its tarball into fresh Nest apps', () => {
             roles: ['user'],
             tokenId: payload.jti,
             expiresAt: new Date((payload.exp as number) * 1000).toISOString(),
+            // A sign-in is the session's last proof of the password.
+            authTime: new Date((payload.auth_time as number) * 1000).toISOString(),
             via: 'bearer',
           });
         });

@@ -4,6 +4,13 @@ import type { DataSource } from 'typeorm';
 import type { RevocationKind } from './entities/session-revocation.entity';
 import { PgPool } from './pg-pool';
 
+/**
+ * The transaction-level advisory lock that numbers the revocation feed's log: held from `nextval`
+ * to commit, so that sequence order is commit order and a reader never sees seq N+1 before N.
+ * An arbitrary constant ("revo" in ASCII), unlikely to be an app's own lock key.
+ */
+export const REVOCATION_LOG_LOCK = 0x7265766f;
+
 /** A row of the revocation feed's log, `seq` as the decimal text of its bigint. */
 export interface RevocationLogRow {
   seq: string;

@@ -1,5 +1,5 @@
 import { PgPool, type Sql } from './pg-pool';
-import { REVOCATION_LOG_LOCK } from './sessions.repository';
+import { REVOCATION_LOG_LOCK } from './revocation-log.repository';
 
 /** Where a revoke-all is announced to every instance; each then reads the moment itself. */
 export const REVOKED_BEFORE_CHANNEL = 'sessions_revoked_before';

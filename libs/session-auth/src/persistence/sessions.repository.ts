@@ -4,19 +4,13 @@ import type { DataSource } from 'typeorm';
 import { ResolvedSessionAuthOptions } from '../core/resolved-options';
 import type { SecurityEventType } from './entities/security-event.entity';
 import type { RevocationReason, Session } from './entities/session.entity';
+import { REVOCATION_LOG_LOCK } from './revocation-log.repository';
 import { PgPool, Sql } from './pg-pool';
 import { RECORD_SECURITY_EVENT } from './security-events.repository';
 import { REVOKED_BEFORE } from './sessions-revoked-before';
 
 /** Where a revocation is announced to every instance (see RevokedSessions). */
 export const REVOCATION_CHANNEL = 'session_revoked';
-
-/**
- * The transaction-level advisory lock that numbers the revocation feed's log: held from `nextval`
- * to commit, so that sequence order is commit order and a reader never sees seq N+1 before N.
- * An arbitrary constant ("revo" in ASCII), unlikely to be an app's own lock key.
- */
-export const REVOCATION_LOG_LOCK = 0x7265766f;
 
 export interface NewRefreshToken {
   id: string;

@@ -11,7 +11,7 @@ const BASE: ResourceServerOptions = {
 const FEED = { url: 'https://auth.example.test/auth/revocations', token: 't'.repeat(32) };
 
 describe('normaliseResourceServerOptions', () => {
-  it('fills in the service’s defaults: its audience, the global guard, no feed, no silence limit', () => {
+  it('fills in the service’s defaults: its audience, the global guard, no feed, no silence limit, 5m for recent authentication', () => {
     expect({ ...normaliseResourceServerOptions(BASE) }).toEqual({
       issuer: BASE.issuer,
       audience: 'session-service',
@@ -20,7 +20,17 @@ describe('normaliseResourceServerOptions', () => {
       maxFeedSilenceMs: null,
       clockToleranceMs: 0,
       globalGuard: true,
+      reauthMaxAgeMs: 300_000,
     });
+  });
+
+  it('takes reauthMaxAge from 1s to 1d', () => {
+    expect(normaliseResourceServerOptions({ ...BASE, reauthMaxAge: '10m' }).reauthMaxAgeMs).toBe(
+      600_000,
+    );
+    expect(() => normaliseResourceServerOptions({ ...BASE, reauthMaxAge: '2d' })).toThrow(
+      /reauthMaxAge/,
+    );
   });
 
   it('takes durations as the service’s configuration does', () => {
