@@ -19,6 +19,8 @@ import { queryRows } from './support/test-database';
 import { createTestApp, TEST_DATA_DIR, TestApp } from './support/test-app';
 
 const run = promisify(execFile);
+/** A feed token, at least 32 characters. */
+const FEED_TOKEN = 'policies-feed-token-0123456789abcdefghij';
 const REVOKE_ALL_CLI = resolve(process.cwd(), 'dist/sessions/revoke-all.cli.js');
 const CHROME_ON_MACOS =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
@@ -250,12 +252,16 @@ describe('session policies', () => {
     let a: TestApp;
     let b: TestApp;
     beforeAll(async () => {
-      instances = await createTwoInstances({ REVOCATION_PROPAGATION: '1s' });
+      instances = await createTwoInstances({
+        REVOCATION_PROPAGATION: '1s',
+        REVOCATION_FEED_TOKENS: FEED_TOKEN,
+      });
       ({ a, b } = instances);
     });
     afterAll(() => instances?.close());
 
-    async function revokeAll(): Promise<void> {
+    /** The moment the command printed. */
+    async function revokeAll(): Promise<Date> {
       const { stdout } = await run(process.execPath, [REVOKE_ALL_CLI], {
         env: {
           PATH: process.env.PATH,
@@ -266,7 +272,9 @@ describe('session policies', () => {
           LOG_LEVEL: 'warn',
         },
       });
-      expect(stdout).toMatch(/^Every session begun before \S+Z is revoked\.$/m);
+      const printed = /^Every session begun before (\S+Z) is revoked\.$/m.exec(stdout);
+      expect(printed).not.toBeNull();
+      return new Date(printed![1]);
     }
 
     /** Resident memory of an instance's process, in bytes. */
@@ -369,6 +377,28 @@ describe('session policies', () => {
       // is for the collector.
       for (const [index, growth] of growthWith.entries()) {
         expect(growth - growthWithout[index]).toBeLessThan(8 * 1024 * 1024);
+      }
+    });
+
+    it('puts a revoked-all event in the revocation feed of every instance', async () => {
+      const before = await revokeAll();
+      for (const app of [a, b]) {
+        const deadline = Date.now() + 1_000;
+        let event: Record<string, string> | undefined;
+        while (!event && Date.now() < deadline) {
+          const response = await request(app.url)
+            .get('/auth/revocations')
+            .set('Authorization', `Bearer ${FEED_TOKEN}`)
+            .expect(200);
+          event = (response.body.events as Record<string, string>[]).find(
+            (candidate) =>
+              candidate.type === 'revoked-all' && candidate.before === before.toISOString(),
+          );
+          if (!event) await sleep(50);
+        }
+        expect(event).toBeDefined();
+        // Forgotten once the last access token issued before it has expired (ACCESS_TOKEN_TTL).
+        expect(new Date(event!.until).getTime() - before.getTime()).toBe(15 * 60 * 1000);
       }
     });
   });
