@@ -1,10 +1,6 @@
 /* eslint-disable no-console -- a command-line tool: its output is for the operator */
-import 'reflect-metadata';
 import { changeUserRole } from '@session-service/nestjs';
-import { DataSource } from 'typeorm';
-import { loadConfigOrExit } from '../config/load-config-or-exit';
-import { dataSourceOptions } from '../database/data-source-options';
-import { EmbeddedPostgres } from '../database/embedded-postgres';
+import { exitWith, withDatabase } from '../database/command';
 
 const USAGE = 'Usage: npm run user:role -- <email> <role> [--remove]';
 const ROLE = /^[a-z][a-z0-9_-]{0,31}$/;
@@ -30,11 +26,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const config = loadConfigOrExit();
-  const embedded = config.databaseUrl ? null : await EmbeddedPostgres.start(config.dataDir);
-  const dataSource = new DataSource(dataSourceOptions(config.databaseUrl ?? embedded!.url, true));
-  try {
-    await dataSource.initialize();
+  return withDatabase(true, async (dataSource) => {
     const changed = await changeUserRole(dataSource, email, role, remove);
     if (!changed) {
       console.error(`No user with the email ${email}.`);
@@ -42,16 +34,7 @@ async function main(argv: string[]): Promise<number> {
     }
     console.log(`${changed.email}: roles ${changed.roles.join(', ')}`);
     return 0;
-  } finally {
-    await dataSource.destroy();
-    await embedded?.stop();
-  }
+  });
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  },
-);
+exitWith(main(process.argv.slice(2)));

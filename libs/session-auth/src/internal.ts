@@ -17,11 +17,8 @@ export {
 } from './domain/limits/login-lockout';
 export { RevokedSessions } from './domain/sessions/revoked-sessions';
 export * from './domain/sessions/rotation';
-export {
-  AccessTokens,
-  type AccessClaims,
-  type SignedAccessToken,
-} from './domain/tokens/access-tokens';
+export { AccessTokens, type SignedAccessToken } from './domain/tokens/access-tokens';
+export type { AccessClaims } from './domain/tokens/access-claims';
 export { JwkSet, type JwkSetDocument } from './domain/tokens/jwk-set';
 export { RefreshTokens } from './domain/tokens/refresh-tokens';
 export { clientAddress, type PlatformRequest } from './http/client-address';

@@ -2,15 +2,18 @@ import { Injectable } from '@nestjs/common';
 import {
   createRemoteJWKSet,
   errors,
-  type JWTHeaderParameters,
-  type JWTPayload,
-  jwtVerify,
-  type JWTVerifyOptions,
   type FlattenedJWSInput,
+  type JWTHeaderParameters,
+  type JWTVerifyOptions,
 } from 'jose';
 import { SessionAuthError, serviceUnavailable } from '../core/errors';
-import { ACCESS_TOKEN_TYPE, type AuthenticatedUser, MAX_TOKEN_LENGTH } from '../core/types';
-import { isUuid } from '../core/uuid';
+import { ACCESS_TOKEN_TYPE, type AuthenticatedUser } from '../core/types';
+import {
+  type AccessClaims,
+  FORBIDDEN_HEADERS,
+  invalidAccessToken,
+  verifyAccessToken,
+} from '../domain/tokens/access-claims';
 import { VerifiedTokenCache } from '../domain/tokens/verified-token-cache';
 import type { RequestAuthenticator } from '../http/access-guard';
 import { bearerToken } from '../http/credentials';
@@ -19,22 +22,8 @@ import { ResolvedResourceServerOptions } from './resource-server-options';
 import { RevocationFeedStatus } from './revocation-feed-status';
 import { RevokedTokens } from './revoked-tokens';
 
-/** What a verified access token says here: the service's claims, and `iat` for `revoked-all`. */
-interface RemoteClaims {
-  readonly userId: string;
-  readonly sessionId: string;
-  readonly roles: readonly string[];
-  readonly tokenId: string;
-  readonly iat: number;
-  readonly exp: number;
-  /** When the session last proved the password, in seconds; 0 for a token without the claim. */
-  readonly authTime: number;
-}
-
 /** The service signs access tokens with one of these (API.md, "Tokens"). */
 const ACCESS_ALGORITHMS = ['ES256', 'EdDSA'];
-/** Header parameters that would let a token choose its own verification key: never honoured. */
-const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256'] as const;
 /** Verified access tokens remembered per process: about 1 KB each. */
 const VERIFIED_ACCESS_TOKENS = 10_000;
 /** jose's errors that mean the token names no key of the set, or one of another kind. */
@@ -57,7 +46,7 @@ const UNKNOWN_KEY = [
 @Injectable()
 export class RemoteAuthenticator implements RequestAuthenticator {
   private readonly verifyOptions: JWTVerifyOptions;
-  private readonly verified: VerifiedTokenCache<RemoteClaims>;
+  private readonly verified: VerifiedTokenCache<AccessClaims>;
   private readonly keySet: ReturnType<typeof createRemoteJWKSet>;
   private readonly keyFor = (header: JWTHeaderParameters, token: FlattenedJWSInput) =>
     this.verificationKey(header, token);
@@ -92,7 +81,7 @@ export class RemoteAuthenticator implements RequestAuthenticator {
    * Accepted unless the feed has been silent past `maxFeedSilence` (then no one knows what was
    * revoked meanwhile) or it revoked the token's session, or every token issued before its `iat`.
    */
-  private accept(claims: RemoteClaims): AuthenticatedUser {
+  private accept(claims: AccessClaims): AuthenticatedUser {
     if (this.feed.isSilentTooLong()) {
       throw serviceUnavailable('Revocations cannot be checked right now; try again shortly.');
     }
@@ -110,41 +99,10 @@ export class RemoteAuthenticator implements RequestAuthenticator {
     };
   }
 
-  private async verify(token: string): Promise<RemoteClaims> {
-    const payload = await this.verifySignature(token);
-    const { roles, auth_time: authTime = 0 } = payload;
-    if (!Array.isArray(roles) || !roles.every((role) => typeof role === 'string')) {
-      throw invalid();
-    }
-    if (typeof authTime !== 'number' || !Number.isSafeInteger(authTime) || authTime < 0) {
-      throw invalid();
-    }
-    const claims: RemoteClaims = Object.freeze({
-      userId: payload.sub as string,
-      sessionId: payload.sid as string,
-      roles: Object.freeze([...(roles as string[])]),
-      tokenId: payload.jti as string,
-      iat: payload.iat as number,
-      exp: payload.exp as number,
-      authTime,
-    });
+  private async verify(token: string): Promise<AccessClaims> {
+    const claims = await verifyAccessToken(token, this.keyFor, this.verifyOptions);
     this.verified.set(token, claims, claims.exp);
     return claims;
-  }
-
-  private async verifySignature(token: string): Promise<JWTPayload> {
-    if (token.length > MAX_TOKEN_LENGTH) throw invalid();
-    try {
-      const { payload } = await jwtVerify(token, this.keyFor, this.verifyOptions);
-      if (!isUuid(payload.sub) || !isUuid(payload.sid) || !isUuid(payload.jti)) throw invalid();
-      return payload;
-    } catch (error) {
-      if (error instanceof errors.JWTExpired) {
-        throw new SessionAuthError('access_token_expired', 'The token has expired.');
-      }
-      if (error instanceof SessionAuthError) throw error;
-      throw invalid();
-    }
   }
 
   /** The key the header's `kid` names in the service's set; never a key the token brings. */
@@ -154,18 +112,13 @@ export class RemoteAuthenticator implements RequestAuthenticator {
       header.crit !== undefined ||
       typeof header.kid !== 'string'
     ) {
-      throw invalid();
+      throw invalidAccessToken();
     }
     try {
       return await this.keySet(header, token);
     } catch (error) {
-      if (UNKNOWN_KEY.some((type) => error instanceof type)) throw invalid();
+      if (UNKNOWN_KEY.some((type) => error instanceof type)) throw invalidAccessToken();
       throw serviceUnavailable('The token cannot be checked right now; try again shortly.');
     }
   }
-}
-
-/** A new error for each caller, so that nothing one request changes reaches another. */
-function invalid(): SessionAuthError {
-  return new SessionAuthError('access_token_invalid', 'The token is not valid.');
 }
