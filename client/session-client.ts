@@ -56,17 +56,25 @@ export interface Session {
   userAgent: string | null;
   ip: string | null;
   current: boolean;
+  /** A readable label of the browser and system, such as "Chrome on macOS"; null when unknown. */
+  device: string | null;
+  /** False for a session begun with `rememberMe: false`: it ends with the browser. */
+  persistent: boolean;
 }
 
 export interface RegisterRequest {
   email: string;
   password: string;
   displayName?: string;
+  /** false: the session ends with the browser (and within SHORT_SESSION_MAX_AGE); default true. */
+  rememberMe?: boolean;
 }
 
 export interface LoginRequest {
   email: string;
   password: string;
+  /** false: the session ends with the browser (and within SHORT_SESSION_MAX_AGE); default true. */
+  rememberMe?: boolean;
 }
 
 export interface ApiErrorBody {

@@ -181,10 +181,13 @@ function sessionItem(item: Session): HTMLLIElement {
   const li = document.createElement('li');
   li.dataset.sessionId = item.id;
   const text = document.createElement('span');
+  const device = item.device ?? 'Unknown device';
   text.textContent =
-    `${item.current ? 'This browser' : (item.userAgent ?? 'unknown client')} · ` +
+    `${item.current ? `${device} (this browser)` : device} · ` +
     `signed in ${new Date(item.createdAt).toLocaleString()} · ` +
-    `last used ${new Date(item.lastUsedAt).toLocaleString()}`;
+    `last used ${new Date(item.lastUsedAt).toLocaleString()}` +
+    (item.persistent ? '' : ' · until the browser closes');
+  if (item.userAgent) li.title = item.userAgent;
   if (item.current) li.classList.add('current');
   li.append(text);
   if (!item.current) {
@@ -223,8 +226,9 @@ function onSubmit(id: string, signIn: (values: Record<string, string>) => Promis
   });
 }
 
-onSubmit('login-form', async ({ email = '', password = '' }) => {
-  const tokens = await session.login({ email, password });
+onSubmit('login-form', async ({ email = '', password = '', rememberMe }) => {
+  // An unticked box is absent from the form's values: the session then ends with the browser.
+  const tokens = await session.login({ email, password, rememberMe: rememberMe === 'on' });
   signedIn(tokens.user, tokens.sessionId);
 });
 

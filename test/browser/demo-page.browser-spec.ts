@@ -164,8 +164,37 @@ it('registers and signs in on the page; no token is readable by script or kept i
     path: '/auth',
   });
   expect(byName['__Host-csrf_token']).toMatchObject({ httpOnly: false, secure: true });
+  // Kept: the session outlives the browser unless "Keep me signed in" is cleared at sign-in.
+  expect(byName['__Secure-refresh_token'].expires).toBeGreaterThan(Date.now() / 1000);
+
+  // The session list names the device as a person reads it, not as a raw user agent.
+  expect(await page.textContent('#sessions li.current')).toMatch(
+    /^Chrome on Linux \(this browser\)/,
+  );
 
   await screenshot(page, 'demo-page.png');
+});
+
+it('signs in for this browser only when "Keep me signed in" is cleared', async () => {
+  const { email } = await registerUser(app.url);
+  const context = await newContext();
+  const page = await openPage(context);
+  await page.fill('#login-form input[name=email]', email);
+  await page.fill('#login-form input[name=password]', PASSWORD);
+  await page.uncheck('#login-form input[name=rememberMe]');
+  await page.click('#login');
+  await page.waitForSelector('body[data-state="signed-in"] #sessions li.current');
+
+  // Session cookies: no Expires, so the browser drops them when it closes (-1 to Playwright).
+  const jar = await context.cookies();
+  const session = jar.filter((cookie) => cookie.name !== '__Host-device');
+  expect(session.map((cookie) => cookie.name).sort()).toEqual([
+    '__Host-access_token',
+    '__Host-csrf_token',
+    '__Secure-refresh_token',
+  ]);
+  for (const cookie of session) expect(cookie.expires).toBe(-1);
+  expect(await page.textContent('#sessions li.current')).toContain('until the browser closes');
 });
 
 it('stays signed in across several access-token lifetimes with no user action', async () => {
