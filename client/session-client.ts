@@ -2,7 +2,7 @@
  * Browser and Node client for the session service (see the contract in API.md).
  *
  * One file with no imports and no dependencies, so that a page can load its compiled output as an
- * ES module as it is, and Node 20 can use it with its global fetch.
+ * ES module as it is, and Node can use it with its global fetch.
  */
 
 // ---------------------------------------------------------------------------------------------

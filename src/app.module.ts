@@ -18,7 +18,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        DatabaseModule,
+        DatabaseModule.forRoot(config),
         HealthModule,
         SessionAuthModule.forRoot(config.sessionAuthOptions),
       ],

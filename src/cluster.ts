@@ -19,6 +19,13 @@ export async function runPrimary(config: AppConfig): Promise<void> {
   const embedded = config.databaseUrl ? null : await EmbeddedPostgres.start(config.dataDir);
   const databaseUrl = config.databaseUrl ?? embedded!.url;
   const size = config.webConcurrency;
+  if (!config.redisUrl) {
+    // Each worker counts in its own memory, and connections are spread across the workers.
+    logger.warn({
+      msg: `AUTH_RATE_LIMIT is counted per worker without REDIS_URL: a client may make up to ${size} times the limit; set REDIS_URL to share the counts`,
+      workers: size,
+    });
+  }
 
   const live = new Set<Worker>();
   const served = new Set<number>();

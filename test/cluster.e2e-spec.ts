@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { me, registerUser } from './factories/users';
+import { REDIS_URL, redisPrefix } from './support/redis';
 import { createTestApp, jsonLogs, startService, TEST_DATA_DIR } from './support/test-app';
 
 /**
@@ -18,6 +19,11 @@ describe('WEB_CONCURRENCY', () => {
       expect(listening).toMatchObject({ workers: 2, port: expect.any(Number) });
       const started = logs().filter((line) => line.msg === 'Nest application successfully started');
       expect(new Set(started.map((line) => line.worker))).toEqual(new Set([1, 2]));
+      // Without REDIS_URL each worker counts rate limits alone: said once, by the primary, as a
+      // warning (pino's level 40).
+      expect(logs().filter((line) => perWorkerLimitWarning(line))).toEqual([
+        expect.objectContaining({ level: 40, workers: 2 }),
+      ]);
 
       // Both workers answer, and a session begun on one is honoured by the other.
       const { tokens } = await registerUser(t.url);
@@ -32,6 +38,18 @@ describe('WEB_CONCURRENCY', () => {
         String(line.msg).startsWith('SIGTERM received: finishing requests'),
       );
       expect(new Set(stopping.map((line) => line.worker))).toEqual(new Set([1, 2]));
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('says nothing of per-worker rate limits when REDIS_URL shares the counts', async () => {
+    const t = await createTestApp({
+      env: { WEB_CONCURRENCY: '2', REDIS_URL, REDIS_KEY_PREFIX: redisPrefix() },
+    });
+    try {
+      expect(jsonLogs(t).some((line) => String(line.msg).startsWith('Listening on'))).toBe(true);
+      expect(jsonLogs(t).filter((line) => perWorkerLimitWarning(line))).toEqual([]);
     } finally {
       await t.close();
     }
@@ -76,6 +94,10 @@ describe('WEB_CONCURRENCY', () => {
     ).rejects.toThrow(/WEB_CONCURRENCY/);
   });
 });
+
+function perWorkerLimitWarning(line: Record<string, unknown>): boolean {
+  return String(line.msg).startsWith('AUTH_RATE_LIMIT is counted per worker');
+}
 
 function parentOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

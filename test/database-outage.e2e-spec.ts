@@ -1,8 +1,12 @@
 import request from 'supertest';
 import { me, refresh, registerUser, sleep, TestUser } from './factories/users';
 import { expectContractError } from './support/expect-error';
-import { OutageMode, TcpProxy } from './support/tcp-proxy';
-import { createAppBehindProxy, AppBehindProxy } from './support/app-behind-proxy';
+import type { OutageMode } from './support/tcp-proxy';
+import {
+  createAppBehindProxy,
+  AppBehindProxy,
+  type DatabaseProxy,
+} from './support/app-behind-proxy';
 import { TestApp } from './support/test-app';
 
 /**
@@ -13,7 +17,7 @@ import { TestApp } from './support/test-app';
  */
 describe('database outage', () => {
   let behind: AppBehindProxy;
-  let proxy: TcpProxy;
+  let proxy: DatabaseProxy;
   let t: TestApp;
 
   beforeAll(async () => {

@@ -1,13 +1,16 @@
 import request from 'supertest';
 import { expectContractError } from './support/expect-error';
-import { TcpProxy } from './support/tcp-proxy';
-import { createAppBehindProxy, AppBehindProxy } from './support/app-behind-proxy';
+import {
+  createAppBehindProxy,
+  AppBehindProxy,
+  type DatabaseProxy,
+} from './support/app-behind-proxy';
 import { TestApp } from './support/test-app';
 
 /** Readiness follows the database: 503 while it is unreachable, 200 again once it is back. */
 describe('readiness', () => {
   let behind: AppBehindProxy;
-  let proxy: TcpProxy;
+  let proxy: DatabaseProxy;
   let t: TestApp;
 
   beforeAll(async () => {

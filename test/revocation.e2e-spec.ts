@@ -1,7 +1,6 @@
 import request from 'supertest';
 import { me, registerUser, sleep } from './factories/users';
-import type { TcpProxy } from './support/tcp-proxy';
-import { createTwoInstances, TwoInstances } from './support/app-behind-proxy';
+import { createTwoInstances, type DatabaseProxy, TwoInstances } from './support/app-behind-proxy';
 import type { TestApp } from './support/test-app';
 
 /**
@@ -12,7 +11,7 @@ import type { TestApp } from './support/test-app';
 describe('revocation across instances', () => {
   let a: TestApp;
   let b: TestApp;
-  let proxy: TcpProxy;
+  let proxy: DatabaseProxy;
   let instances: TwoInstances;
 
   beforeAll(async () => {

@@ -2,8 +2,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import request from 'supertest';
 import { me, refresh, registerUser, sleep, TokenResponse } from './factories/users';
-import type { TcpProxy } from './support/tcp-proxy';
-import { createTwoInstances, TwoInstances } from './support/app-behind-proxy';
+import { createTwoInstances, type DatabaseProxy, TwoInstances } from './support/app-behind-proxy';
 import { TEST_DATA_DIR, TestApp } from './support/test-app';
 
 const CLI = resolve(process.cwd(), 'dist/users/user-role.cli.js');
@@ -16,7 +15,7 @@ const CLI = resolve(process.cwd(), 'dist/users/user-role.cli.js');
 describe('role changes', () => {
   let a: TestApp;
   let b: TestApp;
-  let proxy: TcpProxy;
+  let proxy: DatabaseProxy;
   let instances: TwoInstances;
 
   beforeAll(async () => {

@@ -81,6 +81,33 @@ describe('loadConfig: the session settings through the library', () => {
     expect(config.sessionAuth.revocationFeedTokens).toEqual(['a'.repeat(32), 'b'.repeat(40)]);
   });
 
+  it('DATABASE_DIRECT_URL: the LISTEN and migration connection, by default DATABASE_URL', () => {
+    const pooled = 'postgresql://sessions:pw@pgbouncer.internal:6432/sessions';
+    const direct = 'postgresql://sessions:pw@db.internal:5432/sessions';
+    expect(loadConfig({ DATA_DIR: dataDir, DATABASE_URL: pooled }).databaseDirectUrl).toBeNull();
+    const config = loadConfig({
+      DATA_DIR: dataDir,
+      DATABASE_URL: pooled,
+      DATABASE_DIRECT_URL: direct,
+    });
+    expect(config.databaseUrl).toBe(pooled);
+    expect(config.databaseDirectUrl).toBe(direct);
+    expect(config.sessionAuthOptions.databaseDirectUrl).toBe(direct);
+    expect(config.sessionAuth.databaseDirectUrl).toBe(direct);
+  });
+
+  it('DATABASE_DIRECT_URL without DATABASE_URL is refused, without echoing it', () => {
+    const error = configError({ DATABASE_DIRECT_URL: 'postgresql://u:hunter2@db.internal/s' });
+    expect(error.variable).toBe('DATABASE_DIRECT_URL');
+    expect(error.accepts).toContain('unless DATABASE_URL is set');
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('AUTH_RATE_LIMIT takes counts of a million and more', () => {
+    const config = loadConfig({ DATA_DIR: dataDir, AUTH_RATE_LIMIT: '1000000/1m' });
+    expect(config.authRateLimit).toEqual({ limit: 1_000_000, ttlMs: 60_000 });
+  });
+
   it.each<[string, string, string]>([
     ['ACCESS_TOKEN_TTL', '2h', 'from 1s to 1h'],
     ['REFRESH_TOKEN_TTL', '366d', 'to 365d'],
@@ -108,6 +135,7 @@ describe('loadConfig: the session settings through the library', () => {
   it.each<[string, string, string]>([
     ['REFRESH_TOKEN_SECRET', 'short-but-secret', 'short-but-secret'],
     ['REDIS_URL', 'http://default:hunter2@cache.internal', 'hunter2'],
+    ['DATABASE_DIRECT_URL', 'mysql://root:hunter2@db.internal/sessions', 'hunter2'],
     ['REVOCATION_FEED_TOKENS', `${'f'.repeat(32)},short-feed-secret`, 'short-feed-secret'],
     ['JWT_PRIVATE_KEY', PRIVATE_KEY.slice(0, 120), PRIVATE_KEY.slice(30, 60)],
   ])('%s: never echoes the value', (variable, value, secret) => {

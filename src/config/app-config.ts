@@ -26,6 +26,11 @@ export class AppConfig {
   dataDir!: string;
   /** null: start the embedded PostgreSQL under `dataDir`. */
   databaseUrl!: string | null;
+  /**
+   * Past any transaction pooler, for what needs a session of its own: migrations and the
+   * revocation listener's LISTEN. null: `databaseUrl`.
+   */
+  databaseDirectUrl!: string | null;
   migrationsRun!: boolean;
   redisUrl!: string | null;
   /** Prepended to every Redis key, so that several deployments (or test runs) share one Redis. */
@@ -71,6 +76,15 @@ export function loadConfig(env: Env): AppConfig {
     publicUrl: read('PUBLIC_URL') ?? `http://localhost:${port}`,
   });
 
+  const databaseUrl = url(read, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  if (sessionAuth.databaseDirectUrl && !databaseUrl) {
+    throw new ConfigError(
+      'DATABASE_DIRECT_URL',
+      'unset unless DATABASE_URL is set: the embedded database needs no direct connection',
+      '(hidden)',
+    );
+  }
+
   const config = Object.assign(new AppConfig(), {
     nodeEnv,
     host: read('HOST') ?? '0.0.0.0',
@@ -84,7 +98,8 @@ export function loadConfig(env: Env): AppConfig {
       'info',
     ),
     dataDir,
-    databaseUrl: url(read, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl,
+    databaseDirectUrl: sessionAuth.databaseDirectUrl,
     migrationsRun: boolean(read, 'MIGRATIONS_RUN', true),
     redisUrl: sessionAuth.redisUrl,
     redisKeyPrefix: sessionAuth.redisKeyPrefix,

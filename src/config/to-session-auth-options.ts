@@ -33,6 +33,7 @@ const VARIABLES: Readonly<Record<string, string>> = {
   loginLockWindow: 'LOGIN_LOCK_WINDOW',
   redisUrl: 'REDIS_URL',
   redisKeyPrefix: 'REDIS_KEY_PREFIX',
+  databaseDirectUrl: 'DATABASE_DIRECT_URL',
   revocationFeedTokens: 'REVOCATION_FEED_TOKENS',
   maxSessionsPerUser: 'MAX_SESSIONS_PER_USER',
   sessionLimitPolicy: 'SESSION_LIMIT_POLICY',
@@ -83,6 +84,7 @@ export function sessionAuthOptionsFromEnv(
     loginLockWindow: duration('LOGIN_LOCK_WINDOW'),
     redisUrl: read('REDIS_URL'),
     redisKeyPrefix: read('REDIS_KEY_PREFIX') ?? 'session-service:',
+    databaseDirectUrl: read('DATABASE_DIRECT_URL'),
     revocationFeedTokens: list(read('REVOCATION_FEED_TOKENS')),
     maxSessionsPerUser:
       maxSessionsPerUser === undefined ? undefined : wholeNumber(maxSessionsPerUser),

@@ -5,25 +5,41 @@ import { AppConfig } from '../config/app-config';
 import { loadConfigOrExit } from '../config/load-config-or-exit';
 import { dataSourceOptions } from './data-source-options';
 import { EmbeddedPostgres } from './embedded-postgres';
+import { runMigrations } from './run-migrations';
 
 /**
  * Runs `work` on the configured database (the embedded one when DATABASE_URL is unset), then
- * closes it. `migrationsRun`: apply pending migrations on connecting.
+ * closes it. `migrationsRun`: apply pending migrations first, over DATABASE_DIRECT_URL.
  */
 export async function withDatabase<T>(
   migrationsRun: boolean,
   work: (dataSource: DataSource, config: AppConfig) => Promise<T>,
 ): Promise<T> {
+  return withDatabaseUrls(async ({ url, directUrl }, config) => {
+    if (migrationsRun) await runMigrations(directUrl);
+    const dataSource = new DataSource(dataSourceOptions(url));
+    await dataSource.initialize();
+    try {
+      return await work(dataSource, config);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+}
+
+/**
+ * The configured database's URLs, for `work`: DATABASE_URL (or the embedded database's, started
+ * for the while), and DATABASE_DIRECT_URL, which defaults to it.
+ */
+export async function withDatabaseUrls<T>(
+  work: (urls: { url: string; directUrl: string }, config: AppConfig) => Promise<T>,
+): Promise<T> {
   const config = loadConfigOrExit();
   const embedded = config.databaseUrl ? null : await EmbeddedPostgres.start(config.dataDir);
-  const dataSource = new DataSource(
-    dataSourceOptions(config.databaseUrl ?? embedded!.url, migrationsRun),
-  );
+  const url = config.databaseUrl ?? embedded!.url;
   try {
-    await dataSource.initialize();
-    return await work(dataSource, config);
+    return await work({ url, directUrl: config.databaseDirectUrl ?? url }, config);
   } finally {
-    await dataSource.destroy();
     await embedded?.stop();
   }
 }

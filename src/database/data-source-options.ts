@@ -10,18 +10,17 @@ import { TypeOrmLogger } from './typeorm-logger';
  */
 export const SERVICE_QUERY_TIMEOUT_MS = 5_000;
 
-/** One definition of the connection, shared by the app and the migration command. */
-export function dataSourceOptions(
-  url: string,
-  migrationsRun: boolean,
-  queryTimeoutMs?: number,
-): DataSourceOptions {
+/**
+ * One definition of the connection, shared by the app, the commands and the migrations. It never
+ * migrates on connecting: `runMigrations` does, over DATABASE_DIRECT_URL.
+ */
+export function dataSourceOptions(url: string, queryTimeoutMs?: number): DataSourceOptions {
   return {
     type: 'postgres',
     url,
     entities: SESSION_AUTH_ENTITIES,
     migrations: SESSION_AUTH_MIGRATIONS,
-    migrationsRun,
+    migrationsRun: false,
     migrationsTransactionMode: 'each',
     synchronize: false,
     logger: new TypeOrmLogger(),

@@ -1,14 +1,11 @@
 /* eslint-disable no-console -- a command-line tool: its output is for the operator */
-import { exitWith, withDatabase } from './command';
+import { exitWith, withDatabaseUrls } from './command';
+import { runMigrations } from './run-migrations';
 
-/** `npm run migration:run`: applies pending migrations to the configured database. */
+/** `npm run migration:run`: applies pending migrations to the configured database, directly. */
 exitWith(
-  withDatabase(false, async (dataSource) => {
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
-    console.log(
-      applied.length
-        ? `Applied ${applied.map((migration) => migration.name).join(', ')}`
-        : 'No pending migrations',
-    );
+  withDatabaseUrls(async ({ directUrl }) => {
+    const applied = await runMigrations(directUrl);
+    console.log(applied.length ? `Applied ${applied.join(', ')}` : 'No pending migrations');
   }),
 );

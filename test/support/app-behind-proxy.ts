@@ -1,21 +1,28 @@
-import { TcpProxy } from './tcp-proxy';
+import { OutageMode, TcpProxy } from './tcp-proxy';
 import { createTestApp, TestApp, TestAppOptions } from './test-app';
-import { createTestSchema, dropTestSchema } from './test-database';
+import { createTestSchema, directUrlFor, dropTestSchema } from './test-database';
+
+/**
+ * What a test does to an app's way to PostgreSQL. Through a pooler the app has two (DATABASE_URL
+ * at the pooler, DATABASE_DIRECT_URL past it), each behind a proxy of its own, and the test acts
+ * on both at once, as an outage of the database would.
+ */
+export type DatabaseProxy = Pick<TcpProxy, 'cut' | 'restore' | 'strand' | 'close'>;
 
 export interface AppBehindProxy {
   app: TestApp;
   /** Between the app and PostgreSQL: `cut()` takes the database away, `restore()` gives it back. */
-  proxy: TcpProxy;
+  proxy: DatabaseProxy;
   close(): Promise<void>;
 }
 
 /** The real service on a fresh schema, reaching PostgreSQL only through a proxy the test controls. */
 export async function createAppBehindProxy(
-  options: Omit<TestAppOptions, 'databaseUrl'> = {},
+  options: Omit<TestAppOptions, 'databaseUrl' | 'databaseDirectUrl'> = {},
 ): Promise<AppBehindProxy> {
   const schema = await createTestSchema();
-  const proxy = await TcpProxy.forUrl(schema.url);
-  const app = await createTestApp({ ...options, databaseUrl: proxy.rewrite(schema.url) });
+  const { proxy, urls } = await proxyDatabase(schema.url);
+  const app = await createTestApp({ ...options, ...urls });
   return {
     app,
     proxy,
@@ -32,7 +39,7 @@ export interface TwoInstances {
   a: TestApp;
   /** Shares A's database, reached only through `proxy`. */
   b: TestApp;
-  proxy: TcpProxy;
+  proxy: DatabaseProxy;
   close(): Promise<void>;
 }
 
@@ -42,8 +49,8 @@ export interface TwoInstances {
  */
 export async function createTwoInstances(env: Record<string, string> = {}): Promise<TwoInstances> {
   const a = await createTestApp({ env });
-  const proxy = await TcpProxy.forUrl(a.databaseUrl);
-  const b = await createTestApp({ databaseUrl: proxy.rewrite(a.databaseUrl), env });
+  const { proxy, urls } = await proxyDatabase(a.databaseUrl);
+  const b = await createTestApp({ ...urls, env });
   return {
     a,
     b,
@@ -53,5 +60,26 @@ export async function createTwoInstances(env: Record<string, string> = {}): Prom
       await a.close();
       await proxy.close();
     },
+  };
+}
+
+/** Proxies in front of `url`, and through a pooler in front of its direct URL too. */
+async function proxyDatabase(url: string): Promise<{
+  proxy: DatabaseProxy;
+  urls: { databaseUrl: string; databaseDirectUrl?: string };
+}> {
+  const pooled = await TcpProxy.forUrl(url);
+  const direct = directUrlFor(url);
+  if (!direct) return { proxy: pooled, urls: { databaseUrl: pooled.rewrite(url) } };
+  const past = await TcpProxy.forUrl(direct);
+  const both = [pooled, past];
+  return {
+    proxy: {
+      cut: async (mode?: OutageMode) => void (await Promise.all(both.map((p) => p.cut(mode)))),
+      restore: async () => void (await Promise.all(both.map((p) => p.restore()))),
+      strand: () => both.forEach((p) => p.strand()),
+      close: async () => void (await Promise.all(both.map((p) => p.close()))),
+    },
+    urls: { databaseUrl: pooled.rewrite(url), databaseDirectUrl: past.rewrite(direct) },
   };
 }

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createTestSchema, dropTestSchema } from './test-database';
+import { createTestSchema, directUrlFor, dropTestSchema } from './test-database';
 
 /**
  * The e2e tests run the service exactly as `npm start` does: `node dist/main.js` (built once by
@@ -37,6 +37,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Reuse the schema of another app: several instances on one database. */
   databaseUrl?: string;
+  /** DATABASE_DIRECT_URL; through a pooler, by default PostgreSQL itself for `databaseUrl`. */
+  databaseDirectUrl?: string;
 }
 
 const BASE_ENV = {
@@ -55,7 +57,13 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   mkdirSync(TEST_DATA_DIR, { recursive: true });
   const schema = options.databaseUrl ? null : await createTestSchema();
   const databaseUrl = options.databaseUrl ?? schema!.url;
-  const service = await startService({ ...BASE_ENV, ...options.env, DATABASE_URL: databaseUrl });
+  const databaseDirectUrl = options.databaseDirectUrl ?? directUrlFor(databaseUrl);
+  const service = await startService({
+    ...BASE_ENV,
+    ...options.env,
+    DATABASE_URL: databaseUrl,
+    ...(databaseDirectUrl ? { DATABASE_DIRECT_URL: databaseDirectUrl } : {}),
+  });
   return {
     ...service,
     databaseUrl,

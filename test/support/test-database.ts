@@ -9,28 +9,62 @@ export function serverUrl(): string {
 }
 
 /**
- * A fresh, empty schema on the test server for one test file, and the URL that points at it: the
- * app runs its real migrations there, and test files never see each other's rows.
+ * PostgreSQL itself when the tests run through a transaction pooler (DATABASE_URL at PgBouncer,
+ * DATABASE_DIRECT_URL past it); undefined otherwise.
  */
-export async function createTestSchema(): Promise<{ url: string; schema: string }> {
+export function directServerUrl(): string | undefined {
+  return process.env.TEST_DATABASE_DIRECT_URL || undefined;
+}
+
+/** Through a pooler, the direct URL of the database `url` names; undefined without one. */
+export function directUrlFor(url: string): string | undefined {
+  const direct = directServerUrl();
+  if (!direct) return undefined;
+  const parsed = new URL(direct);
+  parsed.pathname = new URL(url).pathname;
+  return parsed.toString();
+}
+
+/**
+ * A fresh, empty schema on the test server for one test file, and the URL that points at it: the
+ * app runs its real migrations there, and test files never see each other's rows. Through a
+ * pooler it is a database instead (PgBouncer does not pass the `options` that set search_path),
+ * with `directUrl` past the pooler.
+ */
+export async function createTestSchema(): Promise<{
+  url: string;
+  schema: string;
+  directUrl?: string;
+}> {
   const schema = `test_${randomBytes(6).toString('hex')}`;
-  const client = new Client({ connectionString: serverUrl() });
+  const direct = directServerUrl();
+  const client = new Client({ connectionString: direct ?? serverUrl() });
   await client.connect();
   try {
-    await client.query(`CREATE SCHEMA ${schema}`);
+    await client.query(direct ? `CREATE DATABASE ${schema}` : `CREATE SCHEMA ${schema}`);
   } finally {
     await client.end();
   }
   const url = new URL(serverUrl());
+  if (direct) {
+    url.pathname = `/${schema}`;
+    return { url: url.toString(), schema, directUrl: directUrlFor(url.toString()) };
+  }
   url.searchParams.set('options', `-c search_path=${schema}`);
   return { url: url.toString(), schema };
 }
 
 export async function dropTestSchema(schema: string): Promise<void> {
-  const client = new Client({ connectionString: serverUrl() });
+  const direct = directServerUrl();
+  const client = new Client({ connectionString: direct ?? serverUrl() });
   await client.connect();
   try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    // FORCE: the pooler may still hold server connections to it.
+    await client.query(
+      direct
+        ? `DROP DATABASE IF EXISTS ${schema} WITH (FORCE)`
+        : `DROP SCHEMA IF EXISTS ${schema} CASCADE`,
+    );
   } finally {
     await client.end();
   }

@@ -122,9 +122,12 @@ const PROVIDERS: Provider[] = [
   },
   {
     provide: RevocationListenerOptions,
-    inject: [getDataSourceToken()],
-    useFactory: (dataSource: DataSource): RevocationListenerOptions => ({
-      connectionString: connectionStringOf(dataSource),
+    inject: [getDataSourceToken(), ResolvedSessionAuthOptions],
+    useFactory: (
+      dataSource: DataSource,
+      options: ResolvedSessionAuthOptions,
+    ): RevocationListenerOptions => ({
+      connectionString: options.databaseDirectUrl ?? connectionStringOf(dataSource),
     }),
   },
   {
@@ -201,7 +204,7 @@ function usersProviders(users: SessionAuthExtras['users']): Provider[] {
     : [{ provide: SESSION_AUTH_USERS, useValue: users }];
 }
 
-/** The revocation listener's own connection goes where the app's DataSource goes. */
+/** Without `databaseDirectUrl`, the revocation listener connects where the app's DataSource does. */
 function connectionStringOf(dataSource: DataSource): string | undefined {
   const options = dataSource.options as {
     url?: string;

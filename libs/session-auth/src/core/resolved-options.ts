@@ -57,6 +57,8 @@ export abstract class ResolvedSessionAuthOptions {
   abstract readonly loginLockWindowMs: number;
   abstract readonly redisUrl: string | null;
   abstract readonly redisKeyPrefix: string;
+  /** Where the revocation listener connects; null: where the app's DataSource connects. */
+  abstract readonly databaseDirectUrl: string | null;
   abstract readonly maxSessionsPerUser: number;
   abstract readonly sessionLimitPolicy: SessionLimitPolicy;
   abstract readonly globalGuard: boolean;

@@ -51,6 +51,7 @@ describe('normaliseSessionAuthOptions', () => {
       loginLockWindowMs: 15 * MINUTE,
       redisUrl: null,
       redisKeyPrefix: 'session-auth:',
+      databaseDirectUrl: null,
       maxSessionsPerUser: 0,
       sessionLimitPolicy: 'evict-oldest',
       globalGuard: true,
@@ -254,13 +255,24 @@ describe('normaliseSessionAuthOptions', () => {
       });
     });
 
+    it('takes limits up to the billion its error text names', () => {
+      expect(normalise({ authRateLimit: '1000000/1m' }).authRateLimit.limit).toBe(1_000_000);
+      expect(normalise({ authRateLimit: '1000000000/1m' }).authRateLimit.limit).toBe(1e9);
+      expect(normalise({ authRateLimit: { limit: 1e9, window: '1m' } }).authRateLimit.limit).toBe(
+        1e9,
+      );
+      expect(errorOf({ authRateLimit: '0/1m' }).accepts).toContain('1 to 1000000000');
+    });
+
     it.each<[unknown]>([
       ['lots'],
       ['0/1m'],
       ['30/0s'],
       ['30/2d'],
       ['30'],
-      ['1234567/1m'],
+      ['1000000001/1m'],
+      ['99999999999999999999/1m'],
+      [{ limit: 1e9 + 1, window: '1m' }],
       [{ limit: 0, window: '1m' }],
       [{ limit: 30 }],
       [{ limit: 1.5, window: '1m' }],
@@ -269,6 +281,23 @@ describe('normaliseSessionAuthOptions', () => {
       const error = errorOf({ authRateLimit: value });
       expect(error.option).toBe('authRateLimit');
       expect(error.accepts).toContain('30/1m');
+    });
+  });
+
+  describe('databaseDirectUrl', () => {
+    it('takes a postgres:// or postgresql:// URL', () => {
+      const url = 'postgresql://sessions:pw@db.internal:5432/sessions';
+      expect(normalise({ databaseDirectUrl: url }).databaseDirectUrl).toBe(url);
+      expect(normalise({ databaseDirectUrl: 'postgres://db/x' }).databaseDirectUrl).toBe(
+        'postgres://db/x',
+      );
+    });
+
+    it('refuses another URL without echoing it: it may hold a password', () => {
+      const error = errorOf({ databaseDirectUrl: 'mysql://root:hunter2@db.internal/x' });
+      expect(error.option).toBe('databaseDirectUrl');
+      expect(error.value).toBe('(hidden)');
+      expect(error.message).not.toContain('hunter2');
     });
   });
 

@@ -13,8 +13,10 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const DURATION_FORMS = 'a duration such as 900, 90s, 15m, 12h or 7d (a number is seconds)';
+/** Far above any real limit, and far below where a counter could lose precision. */
+const MAX_RATE_LIMIT = 1_000_000_000;
 const RATE_LIMIT_ACCEPTS =
-  'requests per window, such as 30/1m or { limit: 30, window: 60 } (1 or more, over 1s to 1d)';
+  'requests per window, such as 30/1m or { limit: 30, window: 60 } (1 to 1000000000, over 1s to 1d)';
 const LIMIT_POLICIES: readonly SessionLimitPolicy[] = ['evict-oldest', 'deny'];
 const ORIGIN_CHECKS: readonly OriginCheck[] = ['session', 'all'];
 
@@ -77,6 +79,7 @@ export function normaliseSessionAuthOptions(input: SessionAuthOptions): Resolved
     redisKeyPrefix: keyPrefix(
       input.redisKeyPrefix === undefined ? 'session-auth:' : input.redisKeyPrefix,
     ),
+    databaseDirectUrl: databaseDirectUrl(input.databaseDirectUrl),
     maxSessionsPerUser: wholeNumber(input.maxSessionsPerUser, 'maxSessionsPerUser', 0, 0, 1_000),
     sessionLimitPolicy: oneOf(input.sessionLimitPolicy, 'sessionLimitPolicy', LIMIT_POLICIES),
     globalGuard: flag(input.globalGuard, 'globalGuard', true),
@@ -195,7 +198,7 @@ function rateLimit(value: unknown): { limit: number; windowMs: number } {
   let limit: unknown;
   let windowMs: number | null = null;
   if (typeof value === 'string') {
-    const match = /^(\d{1,6})\/(.+)$/.exec(value);
+    const match = /^(\d+)\/(.+)$/.exec(value);
     limit = match ? Number(match[1]) : undefined;
     windowMs = match ? parseDuration(match[2]) : null;
   } else if (typeof value === 'object' && value !== null) {
@@ -207,7 +210,7 @@ function rateLimit(value: unknown): { limit: number; windowMs: number } {
     typeof limit !== 'number' ||
     !Number.isSafeInteger(limit) ||
     limit < 1 ||
-    limit > 999_999 ||
+    limit > MAX_RATE_LIMIT ||
     windowMs === null ||
     windowMs < SECOND ||
     windowMs > DAY
@@ -227,6 +230,20 @@ function redisUrl(value: unknown): string | null {
     throw new SessionAuthOptionsError(
       'redisUrl',
       'a URL starting with redis:// or rediss://',
+      HIDDEN_VALUE,
+    );
+  }
+  return value as string;
+}
+
+function databaseDirectUrl(value: unknown): string | null {
+  if (value === undefined) return null;
+  const parsed = parseUrl(value);
+  if (!parsed || !['postgres:', 'postgresql:'].includes(parsed.protocol)) {
+    // The URL may hold a password: name the option, never echo it.
+    throw new SessionAuthOptionsError(
+      'databaseDirectUrl',
+      'a URL starting with postgres:// or postgresql://',
       HIDDEN_VALUE,
     );
   }

@@ -46,7 +46,10 @@ export interface SessionAuthOptions {
   publicUrl?: string;
   /** Origins allowed to call with credentials; default none. */
   corsOrigins?: readonly string[];
-  /** Requests per client address to each sign-in, refresh and password route: `'30/1m'` (default) or `{ limit, window }`. */
+  /**
+   * Requests per client address to each sign-in, refresh and password route: `'30/1m'` (default)
+   * or `{ limit, window }`, a limit of 1 to 1000000000 over a window of 1s to 1d.
+   */
   authRateLimit?: string | { limit: number; window: Duration };
   /** Failed password checks per account and client before 429, 1 to 1000; default 5. */
   loginMaxFailures?: number;
@@ -56,6 +59,12 @@ export interface SessionAuthOptions {
   redisUrl?: string;
   /** Prepended to every Redis key; default `'session-auth:'`. */
   redisKeyPrefix?: string;
+  /**
+   * `postgres://` or `postgresql://`: a direct connection, past any transaction pooler such as
+   * PgBouncer, for what needs a database session of its own (the revocation listener's LISTEN).
+   * Default: where the app's DataSource connects.
+   */
+  databaseDirectUrl?: string;
   /** Live sessions a user may hold, 0 (no limit, the default) to 1000. */
   maxSessionsPerUser?: number;
   /** Default `'evict-oldest'`. */

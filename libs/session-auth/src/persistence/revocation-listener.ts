@@ -41,7 +41,9 @@ function catchUpStatement(builtinUsers: boolean): string {
 
 /**
  * Where the listener connects. LISTEN needs a session of its own, so this is a direct connection
- * string; undefined lets pg take the standard PG* environment variables.
+ * string, never one through a transaction pooler (whose next transaction may run on another
+ * server connection, and whose LISTEN hears nothing); undefined lets pg take the standard PG*
+ * environment variables.
  */
 export abstract class RevocationListenerOptions {
   abstract readonly connectionString: string | undefined;
