@@ -1,6 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { SessionAuthExceptionFilter, SessionAuthModule } from '@session-service/nestjs';
+import {
+  SessionAuthExceptionFilter,
+  SessionAuthModule,
+  type SessionAuthObserver,
+} from '@session-service/nestjs';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -9,18 +13,19 @@ import { HealthModule } from './health/health.module';
 /**
  * The service: the library's sessions on the environment's settings, its own database, health and
  * docs. Every route answers failures in the contract's shape, the service's own (404s, health)
- * included: the library's filter serves the whole app here.
+ * included: the library's filter serves the whole app here. `observer` (the metrics) is told of
+ * the library's outcomes.
  */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, observer?: SessionAuthObserver): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(config),
         HealthModule,
-        SessionAuthModule.forRoot(config.sessionAuthOptions),
+        SessionAuthModule.forRoot({ ...config.sessionAuthOptions, observer }),
       ],
       providers: [{ provide: APP_FILTER, useClass: SessionAuthExceptionFilter }],
     };

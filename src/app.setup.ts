@@ -14,6 +14,7 @@ import { createLogger, PinoNestLogger, RequestLogController } from './common/log
 import { AppConfig } from './config/app-config';
 import { fastifyTrustProxy } from './config/trust-proxy';
 import { setupDocs } from './docs/swagger';
+import type { ServiceMetrics } from './management/service-metrics';
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
 /** The demo page, built by `npm run build` (scripts/build-public.js) beside the compiled service. */
@@ -23,6 +24,8 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export interface CreateAppOptions {
   /** The structured logger; one writing to stdout at the configured level when absent. */
   logger?: Logger;
+  /** Counts the app's requests and the library's outcomes; nothing is counted when absent. */
+  metrics?: ServiceMetrics;
 }
 
 /**
@@ -50,11 +53,16 @@ export async function createApp(
   // Before the app is built: the library installs its Origin and CSRF checks while it is, and
   // its refusals must carry these headers too.
   addResponseHeaders(adapter.getInstance());
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    bodyParser: false,
-    bufferLogs: true,
-    abortOnError: false,
-  });
+  options.metrics?.observeRequests(adapter.getInstance());
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, options.metrics),
+    adapter,
+    {
+      bodyParser: false,
+      bufferLogs: true,
+      abortOnError: false,
+    },
+  );
   app.useLogger(new PinoNestLogger(logger));
   await configureHttp(app, config);
   if (config.docsEnabled) setupDocs(app, config);

@@ -2,6 +2,8 @@ import { Logger } from '@nestjs/common';
 import cluster, { Worker } from 'node:cluster';
 import { AppConfig } from './config/app-config';
 import { EmbeddedPostgres } from './database/embedded-postgres';
+import { closeManagementServer } from './management/management-server';
+import { startClusterManagement } from './management/management';
 
 /** Longer than a worker's own drain deadline (25 s), so that workers normally end themselves. */
 const SHUTDOWN_DEADLINE_MS = 30_000;
@@ -12,10 +14,16 @@ const RESTART_DELAY_MS = 1_000;
  * (when there is no DATABASE_URL) and hands its URL to the workers, which share one port; the first
  * worker runs the migrations before the others start. A worker that dies after it was serving is
  * replaced; one that cannot start stops the whole cluster. SIGTERM or SIGINT stops every worker
- * (each drains its requests in flight), then the database.
+ * (each drains its requests in flight), then the database. With MANAGEMENT_PORT, this process
+ * serves it for the whole cluster.
  */
 export async function runPrimary(config: AppConfig): Promise<void> {
   const logger = new Logger('Cluster');
+  // Before the database: a port already taken stops the start with nothing left to clean up.
+  const management =
+    config.managementPort === null
+      ? null
+      : await startClusterManagement(config.host, config.managementPort);
   const embedded = config.databaseUrl ? null : await EmbeddedPostgres.start(config.dataDir);
   const databaseUrl = config.databaseUrl ?? embedded!.url;
   const size = config.webConcurrency;
@@ -53,6 +61,7 @@ export async function runPrimary(config: AppConfig): Promise<void> {
     }, SHUTDOWN_DEADLINE_MS).unref();
     const exited = new Promise<void>((resolve) => (allExited = resolve));
     for (const worker of live) worker.process.kill('SIGTERM');
+    await closeManagementServer(management);
     if (live.size > 0) await exited;
     try {
       await embedded?.stop();

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import cluster from 'node:cluster';
+import type { Server } from 'node:http';
 import type { Logger as Pino } from 'pino';
 import { createApp } from './app.setup';
 import { runPrimary } from './cluster';
@@ -9,6 +11,9 @@ import { AppConfig } from './config/app-config';
 import { loadConfigOrExit } from './config/load-config-or-exit';
 import { sizeThreadPool } from './config/thread-pool';
 import { EmbeddedPostgres } from './database/embedded-postgres';
+import { closeManagementServer } from './management/management-server';
+import { answerPrimary, startManagement } from './management/management';
+import { ServiceMetrics } from './management/service-metrics';
 
 async function bootstrap(): Promise<void> {
   sizeThreadPool();
@@ -28,11 +33,19 @@ async function serve(config: AppConfig, pino: Pino): Promise<void> {
   const logger = new Logger('Bootstrap');
   const embedded = config.databaseUrl ? null : await EmbeddedPostgres.start(config.dataDir);
   if (embedded) config.databaseUrl = embedded.url;
+  const metrics = config.managementPort === null ? undefined : new ServiceMetrics();
 
-  let app;
+  let app: NestFastifyApplication | undefined;
+  let management: Server | null = null;
   try {
-    app = await createApp(config, { logger: pino });
+    app = await createApp(config, { logger: pino, metrics });
+    // In a cluster the primary serves the management port, asking each worker.
+    if (metrics && cluster.isWorker) answerPrimary(app, metrics);
+    else if (metrics) {
+      management = await startManagement(config.host, config.managementPort!, app, metrics);
+    }
   } catch (error) {
+    await app?.close();
     await embedded?.stop();
     throw error;
   }
@@ -57,6 +70,7 @@ async function serve(config: AppConfig, pino: Pino): Promise<void> {
     // A stuck request must not keep the process alive forever.
     const deadline = setTimeout(() => process.exit(1), 25_000).unref();
     try {
+      await closeManagementServer(management);
       await app.close();
       await embedded?.stop();
       clearTimeout(deadline);

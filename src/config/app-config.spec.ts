@@ -153,4 +153,12 @@ describe('loadConfig: the session settings through the library', () => {
     expect(error.message).toContain(`${variable} is required`);
     expect(readdirSync(dataDir)).toEqual([]);
   });
+
+  it('opens the management port only when MANAGEMENT_PORT is set, and never on PORT', () => {
+    expect(loadConfig({ DATA_DIR: dataDir }).managementPort).toBeNull();
+    expect(loadConfig({ DATA_DIR: dataDir, MANAGEMENT_PORT: '9464' }).managementPort).toBe(9464);
+    expect(loadConfig({ DATA_DIR: dataDir, MANAGEMENT_PORT: '0' }).managementPort).toBe(0);
+    expect(configError({ MANAGEMENT_PORT: '3000' }).message).toContain('MANAGEMENT_PORT');
+    expect(configError({ MANAGEMENT_PORT: '70000' }).message).toContain('MANAGEMENT_PORT');
+  });
 });

@@ -21,6 +21,8 @@ export class AppConfig {
   port!: number;
   /** Worker processes sharing the port (node:cluster); 1 serves from this process alone. */
   webConcurrency!: number;
+  /** The port of the metrics and health listener, on `host`; null: no such listener. */
+  managementPort!: number | null;
   publicUrl!: string;
   logLevel!: LogLevel;
   dataDir!: string;
@@ -90,6 +92,7 @@ export function loadConfig(env: Env): AppConfig {
     host: read('HOST') ?? '0.0.0.0',
     port,
     webConcurrency: integer(read, 'WEB_CONCURRENCY', 1, 1, 64),
+    managementPort: managementPort(read, port),
     publicUrl: sessionAuth.publicUrl,
     logLevel: oneOf(
       read,
@@ -146,6 +149,16 @@ function integer(read: Read, name: string, fallback: number, min: number, max: n
     throw new ConfigError(name, `a whole number from ${min} to ${max}`, value);
   }
   return number;
+}
+
+/** A listener of its own: the same port as the public one could never open. */
+function managementPort(read: Read, publicPort: number): number | null {
+  if (read('MANAGEMENT_PORT') === undefined) return null;
+  const port = integer(read, 'MANAGEMENT_PORT', 0, 0, 65_535);
+  if (port !== 0 && port === publicPort) {
+    throw new ConfigError('MANAGEMENT_PORT', 'a port other than PORT', String(port));
+  }
+  return port;
 }
 
 function boolean(read: Read, name: string, fallback: boolean): boolean {

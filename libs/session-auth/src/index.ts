@@ -51,7 +51,12 @@ export { revokeAllSessions } from './domain/sessions/revoke-all-sessions';
 export { createContractValidationPipe } from './http/validation';
 export { ErrorResponseDto } from './http/dto/error-response.dto';
 export type { SecurityEventType } from './persistence/entities/security-event.entity';
-export type { RevocationReason } from './persistence/entities/session.entity';
+export type {
+  LoginOutcome,
+  RefreshOutcome,
+  RevocationReason,
+  SessionAuthObserver,
+} from './core/observer';
 export {
   SESSION_AUTH_CORE_ENTITIES,
   SESSION_AUTH_CORE_MIGRATIONS,

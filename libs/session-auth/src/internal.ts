@@ -36,7 +36,8 @@ export {
   SecurityEvent,
   type SecurityEventType,
 } from './persistence/entities/security-event.entity';
-export { type RevocationReason, Session } from './persistence/entities/session.entity';
+export { Session } from './persistence/entities/session.entity';
+export type { RevocationReason } from './core/observer';
 export { User } from './persistence/entities/user.entity';
 export { UserRoleChange } from './persistence/entities/user-role-change.entity';
 export {

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import type { ResolvedObserver } from './observer';
 
 export type AccessAlgorithm = 'ES256' | 'EdDSA';
 
@@ -69,4 +70,5 @@ export abstract class ResolvedSessionAuthOptions {
   abstract readonly users: unknown;
   /** True when `users` is undefined: the library's own `users` table holds the accounts. */
   abstract readonly builtinUsers: boolean;
+  abstract readonly observer: ResolvedObserver;
 }

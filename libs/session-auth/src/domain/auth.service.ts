@@ -1,5 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { SessionAuthError } from '../core/errors';
+import { observeLoginFailure, observeRefreshFailure } from '../core/observer';
+import { ResolvedSessionAuthOptions } from '../core/resolved-options';
 import type {
   AuthenticatedUser,
   ClientInfo,
@@ -65,6 +67,7 @@ export interface SecurityEventView {
 @Injectable()
 export class AuthService {
   constructor(
+    private readonly options: ResolvedSessionAuthOptions,
     @Inject(SESSION_AUTH_USERS) private readonly users: SessionAuthUsers,
     private readonly sessions: SessionsService,
     private readonly accessTokens: AccessTokens,
@@ -92,6 +95,21 @@ export class AuthService {
     client: ClientInfo,
     deviceCookie: string | null,
   ): Promise<SignedIn> {
+    try {
+      const signedIn = await this.signIn(input, client, deviceCookie);
+      this.options.observer.login('success');
+      return signedIn;
+    } catch (error) {
+      observeLoginFailure(this.options.observer, error);
+      throw error;
+    }
+  }
+
+  private async signIn(
+    input: { email: string; password: string; rememberMe?: boolean },
+    client: ClientInfo,
+    deviceCookie: string | null,
+  ): Promise<SignedIn> {
     const attempt = await this.lockout.begin(input.email, { ip: client.ip, deviceCookie });
     const verified = await this.users.verifyCredentials(input.email, input.password, client);
     if (!verified) {
@@ -115,10 +133,17 @@ export class AuthService {
   }
 
   async refresh(presented: PresentedRefreshToken, client: ClientInfo): Promise<IssuedTokens> {
-    const rotated = await this.sessions.rotate(presented, client);
-    const user = rotated.user ?? (await this.users.findById(presented.userId));
-    if (!user) throw new SessionAuthError('session_revoked', 'This account no longer exists.');
-    return this.withAccessToken(user, rotated.sessionId, rotated.refresh, rotated);
+    try {
+      const rotated = await this.sessions.rotate(presented, client);
+      const user = rotated.user ?? (await this.users.findById(presented.userId));
+      if (!user) throw new SessionAuthError('session_revoked', 'This account no longer exists.');
+      const issued = await this.withAccessToken(user, rotated.sessionId, rotated.refresh, rotated);
+      this.options.observer.refresh(rotated.replayed ? 'replayed' : 'rotated');
+      return issued;
+    } catch (error) {
+      observeRefreshFailure(this.options.observer, error);
+      throw error;
+    }
   }
 
   /**

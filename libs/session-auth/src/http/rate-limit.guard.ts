@@ -7,6 +7,8 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { SessionAuthError } from '../core/errors';
+import { ResolvedSessionAuthOptions } from '../core/resolved-options';
 import { RateLimiter } from '../domain/limits/rate-limit';
 import { RefreshTokens } from '../domain/tokens/refresh-tokens';
 import { clientAddress } from './client-address';
@@ -17,11 +19,12 @@ import { type HttpRequest, type HttpResponse, nodeResponse } from './request';
 const RATE_LIMIT_KEY = 'session-auth:rateLimit';
 
 /**
- * How a route is counted against `authRateLimit`: `request` counts every request; `refresh`
- * counts each refresh token once, so that replays of one token inside its grace window (two tabs,
- * a retry) are never limited.
+ * How a route is counted against `authRateLimit`: `request` counts every request; `login` too,
+ * and a refusal is a sign-in outcome (`rate_limited`) for the observer; `refresh` counts each
+ * refresh token once, so that replays of one token inside its grace window (two tabs, a retry)
+ * are never limited.
  */
-export type RateLimitKind = 'request' | 'refresh';
+export type RateLimitKind = 'request' | 'login' | 'refresh';
 
 /** Puts the route under `authRateLimit` per client address, counted apart from other routes. */
 export function RateLimit(kind: RateLimitKind = 'request'): MethodDecorator {
@@ -47,6 +50,7 @@ export class RateLimitGuard implements CanActivate {
     private readonly limiter: RateLimiter,
     private readonly refreshTokens: RefreshTokens,
     private readonly credentials: Credentials,
+    private readonly options: ResolvedSessionAuthOptions,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -62,7 +66,12 @@ export class RateLimitGuard implements CanActivate {
     const address = clientAddress(request);
     const tokenId = kind === 'refresh' ? await this.presentedRefreshTokenId(request) : null;
     if (!tokenId) {
-      await this.limiter.count(route, address);
+      try {
+        await this.limiter.count(route, address);
+      } catch (error) {
+        if (kind === 'login' && isRateLimited(error)) this.options.observer.login('rate_limited');
+        throw error;
+      }
       return true;
     }
     const claim = await this.limiter.countRefresh(route, address, tokenId);
@@ -85,4 +94,8 @@ export class RateLimitGuard implements CanActivate {
       return null;
     }
   }
+}
+
+function isRateLimited(error: unknown): boolean {
+  return error instanceof SessionAuthError && error.reason === 'too_many_requests';
 }

@@ -1,15 +1,33 @@
 import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { SessionAuthError } from '../core/errors';
+import { observeRefreshFailure } from '../core/observer';
+import { ResolvedSessionAuthOptions } from '../core/resolved-options';
 import { SessionCookies } from './cookies';
 import { Credentials } from './credentials';
 import { httpStatusOf } from './errors/error-status';
 import type { HttpRequest, HttpResponse } from './request';
 import { ACCESS_STRATEGY, REFRESH_STRATEGY } from './strategies';
 
-/** Puts the verified refresh token on `request.user` for the refresh route. */
+/**
+ * Puts the verified refresh token on `request.user` for the refresh route. A token refused here
+ * (missing, forged, expired) is a refresh outcome too, counted as the rotation's are.
+ */
 @Injectable()
-export class RefreshTokenGuard extends AuthGuard(REFRESH_STRATEGY) {}
+export class RefreshTokenGuard extends AuthGuard(REFRESH_STRATEGY) {
+  constructor(private readonly options: ResolvedSessionAuthOptions) {
+    super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    try {
+      return (await super.canActivate(context)) as boolean;
+    } catch (error) {
+      observeRefreshFailure(this.options.observer, error);
+      throw error;
+    }
+  }
+}
 
 /**
  * Logout takes whichever credential the client still has: a refresh token (body, or the cookie of

@@ -1,4 +1,5 @@
 import { durationMs, formatDuration, parseDuration } from '../core/duration';
+import { resolveObserver } from '../core/observer';
 import type {
   OriginCheck,
   ResolvedSessionAuthOptions,
@@ -88,6 +89,7 @@ export function normaliseSessionAuthOptions(input: SessionAuthOptions): Resolved
     revocationFeedTokens: feedTokens(input.revocationFeedTokens),
     users: input.users,
     builtinUsers: input.users === undefined,
+    observer: resolveObserver(input.observer),
   });
 }
 

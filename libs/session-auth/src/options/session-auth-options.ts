@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { Type } from '@nestjs/common';
 import type { Duration } from '../core/duration';
+import type { SessionAuthObserver } from '../core/observer';
 import type { OriginCheck, SessionLimitPolicy } from '../core/resolved-options';
 import type { SessionAuthUsers } from '../core/users';
 
@@ -91,4 +92,9 @@ export interface SessionAuthOptions {
    * or a class (instantiated by Nest, so it may inject the app's providers).
    */
   users?: SessionAuthUsers | Type<SessionAuthUsers>;
+  /**
+   * Told of sign-in and refresh outcomes, revocations and the revocation state, for the app's
+   * metrics; default none (nothing is counted).
+   */
+  observer?: SessionAuthObserver;
 }

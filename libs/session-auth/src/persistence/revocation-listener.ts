@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Client, Notification } from 'pg';
+import type { ResolvedObserver } from '../core/observer';
 import { ResolvedSessionAuthOptions } from '../core/resolved-options';
 import { REVOCATION_CHANNEL } from './sessions.repository';
 import { REVOKED_BEFORE_CHANNEL, REVOKED_BEFORE_SECONDS } from './sessions-revoked-before';
@@ -78,12 +79,14 @@ export class RevocationListener {
   private stopped = false;
   private readonly catchUpStatement: string;
   private readonly revocationWatchers: Array<() => void> = [];
+  private readonly observer: ResolvedObserver;
 
   constructor(
     private readonly options: RevocationListenerOptions,
     sessionAuth: ResolvedSessionAuthOptions,
   ) {
     this.catchUpStatement = catchUpStatement(sessionAuth.builtinUsers);
+    this.observer = sessionAuth.observer;
   }
 
   /** Connects, catches up once, then again every `catchUpIntervalMs`. */
@@ -112,6 +115,7 @@ export class RevocationListener {
     if (this.reconnecting) clearTimeout(this.reconnecting);
     const client = this.client;
     this.client = null;
+    if (client) this.observer.revocationListenerUp(false);
     await client?.end().catch(() => undefined);
   }
 
@@ -133,6 +137,7 @@ export class RevocationListener {
         `LISTEN ${REVOCATION_CHANNEL}; LISTEN ${ROLES_CHANNEL}; LISTEN ${REVOKED_BEFORE_CHANNEL}`,
       );
       this.client = client;
+      this.observer.revocationListenerUp(true);
       await this.catchUp();
     } catch (error) {
       this.onConnectionLost(client, error);
@@ -173,7 +178,10 @@ export class RevocationListener {
     // not start a second listener beside its successor.
     if (this.retired.has(client)) return;
     this.retired.add(client);
-    if (this.client === client) this.client = null;
+    if (this.client === client) {
+      this.client = null;
+      this.observer.revocationListenerUp(false);
+    }
     void client.end().catch(() => undefined);
     if (this.stopped || this.reconnecting) return;
     if (error) this.logger.warn(`Revocation listener lost its connection: ${String(error)}`);

@@ -1,14 +1,15 @@
+import { resolveObserver } from '../../core/observer';
 import type { ResolvedSessionAuthOptions } from '../../core/resolved-options';
 import type { RevocationListener } from '../../persistence/revocation-listener';
 import { RevokedSessions } from './revoked-sessions';
 
-const options = {
-  accessTokenTtlMs: 900_000,
-  clockToleranceMs: 0,
-  revocationPropagationMs: 1_000,
-} as ResolvedSessionAuthOptions;
-
-function revokedSessions(): RevokedSessions {
+function revokedSessions(observed: number[] = []): RevokedSessions {
+  const options = {
+    accessTokenTtlMs: 900_000,
+    clockToleranceMs: 0,
+    revocationPropagationMs: 1_000,
+    observer: resolveObserver({ revokedSessionsInMemory: (count) => observed.push(count) }),
+  } as ResolvedSessionAuthOptions;
   return new RevokedSessions(options, {} as RevocationListener);
 }
 
@@ -29,6 +30,16 @@ describe('RevokedSessions', () => {
     service.forgetExpired(Date.now() + service.retentionMs());
     expect(service.has('s1')).toBe(false);
     expect(service.size).toBe(0);
+  });
+
+  it('tells the observer the size of the set each time it changes, and only then', () => {
+    const observed: number[] = [];
+    const service = revokedSessions(observed);
+    service.add(['s1', 's2']);
+    service.add(['s2']);
+    service.forgetExpired(Date.now());
+    service.forgetExpired(Date.now() + service.retentionMs());
+    expect(observed).toEqual([2, 0]);
   });
 
   it('knows no roles for a user whose roles did not change', () => {

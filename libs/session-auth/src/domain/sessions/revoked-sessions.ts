@@ -46,10 +46,12 @@ export class RevokedSessions implements RevocationSink, OnModuleInit, OnApplicat
 
   /** Marks sessions revoked, from now on; other instances learn it from the notification. */
   add(sessionIds: Iterable<string>): void {
+    const before = this.revoked.size;
     const forgetAt = Date.now() + this.retentionMs();
     for (const id of sessionIds) {
       if ((this.revoked.get(id) ?? 0) < forgetAt) this.revoked.set(id, forgetAt);
     }
+    this.sizeChangedFrom(before);
   }
 
   /**
@@ -96,11 +98,18 @@ export class RevokedSessions implements RevocationSink, OnModuleInit, OnApplicat
   }
 
   forgetExpired(now: number): void {
+    const before = this.revoked.size;
     for (const [id, forgetAt] of this.revoked) {
       if (forgetAt <= now) this.revoked.delete(id);
     }
     for (const [id, entry] of this.changedRoles) {
       if (entry.forgetAt <= now) this.changedRoles.delete(id);
     }
+    this.sizeChangedFrom(before);
+  }
+
+  private sizeChangedFrom(before: number): void {
+    if (this.revoked.size !== before)
+      this.options.observer.revokedSessionsInMemory(this.revoked.size);
   }
 }

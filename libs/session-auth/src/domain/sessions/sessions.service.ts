@@ -12,7 +12,8 @@ import type {
 } from '../../core/types';
 import { isUuid } from '../../core/uuid';
 import type { SecurityEventType } from '../../persistence/entities/security-event.entity';
-import type { RevocationReason, Session } from '../../persistence/entities/session.entity';
+import type { RevocationReason } from '../../core/observer';
+import type { Session } from '../../persistence/entities/session.entity';
 import type { Sql } from '../../persistence/pg-pool';
 import {
   type NewRefreshToken,
@@ -42,6 +43,8 @@ export interface RotationResult {
   persistent: boolean;
   /** When the session last proved the password: carried into every access token of it. */
   authTime: Date;
+  /** True when this is the successor already issued, handed out again inside the grace window. */
+  replayed: boolean;
 }
 
 /** A session as its user (or an admin) sees it in a list. */
@@ -174,7 +177,7 @@ export class SessionsService {
       if (!(await create(sql))) throw passwordNoLongerCurrent();
       return evicted;
     });
-    this.revoked.add(evicted);
+    this.markRevoked(evicted, 'session_limit');
   }
 
   /**
@@ -206,6 +209,7 @@ export class SessionsService {
           absoluteExpiresAt: row.absolute_expires_at,
           persistent: row.persistent,
           authTime: row.auth_time,
+          replayed: false,
         }
       : null;
   }
@@ -239,7 +243,7 @@ export class SessionsService {
             now,
             toRow(refresh, presented.tokenId),
           );
-          return { kind: 'issued' as const, row: row!, refresh };
+          return { kind: 'issued' as const, row: row!, refresh, replayed: false };
         }
         case 'replay': {
           const claims: RefreshClaims = {
@@ -253,16 +257,17 @@ export class SessionsService {
             kind: 'issued' as const,
             row: row!,
             refresh: { token: this.refreshTokens.sign(claims), claims },
+            replayed: true,
           };
         }
         case 'reuse': {
-          await this.repository.revoke(
+          const ids = await this.repository.revoke(
             { sessionId: presented.sessionId },
             'refresh_token_reused',
             { type: 'refresh_token_reused', perSession: true, ...client },
             sql,
           );
-          return { kind: 'reused' as const };
+          return { kind: 'reused' as const, ids };
         }
         case 'reject':
           return { kind: 'rejected' as const, code: decision.code };
@@ -270,7 +275,7 @@ export class SessionsService {
     });
 
     if (outcome.kind === 'reused') {
-      this.revoked.add([presented.sessionId]);
+      this.markRevoked(outcome.ids, 'refresh_token_reused');
       throw new SessionAuthError(
         'refresh_token_reused',
         'This refresh token was already used: the session has been revoked.',
@@ -286,6 +291,7 @@ export class SessionsService {
       absoluteExpiresAt: outcome.row.absolute_expires_at,
       persistent: outcome.row.persistent,
       authTime: outcome.row.auth_time,
+      replayed: outcome.replayed,
     };
   }
 
@@ -330,14 +336,16 @@ export class SessionsService {
       );
       if (!row || row.revoked_at) return null;
       const reused = this.decide(row, presented, new Date()).kind === 'reuse';
-      return this.repository.revoke(
+      const reason: RevocationReason = reused ? 'refresh_token_reused' : 'logout';
+      const ids = await this.repository.revoke(
         { sessionId: presented.sessionId, userId: presented.userId },
-        reused ? 'refresh_token_reused' : 'logout',
+        reason,
         { type: reused ? 'refresh_token_reused' : 'session_revoked', perSession: true, ...client },
         sql,
       );
+      return { ids, reason };
     });
-    if (revoked) this.revoked.add(revoked);
+    if (revoked) this.markRevoked(revoked.ids, revoked.reason);
   }
 
   /** Revokes one session of a user (a no-op when it is already revoked). */
@@ -397,7 +405,7 @@ export class SessionsService {
         sql,
       );
     });
-    this.revoked.add(ids);
+    this.markRevoked(ids, 'password_changed');
     return ids;
   }
 
@@ -424,7 +432,7 @@ export class SessionsService {
         sql,
       );
     });
-    this.revoked.add(ids);
+    this.markRevoked(ids, 'account_deleted');
     await delay(this.options.revocationPropagationMs);
   }
 
@@ -486,9 +494,17 @@ export class SessionsService {
     event: RevocationEvent,
   ): Promise<string[]> {
     const ids = await this.repository.revoke(target, reason, event);
-    // This instance stops honouring the access tokens before it answers; others within the window.
-    this.revoked.add(ids);
+    this.markRevoked(ids, reason);
     return ids;
+  }
+
+  /**
+   * This instance stops honouring the sessions' access tokens before it answers (others within
+   * the window, from the notification), and counts them where they were revoked: here.
+   */
+  private markRevoked(ids: string[], reason: RevocationReason): void {
+    this.revoked.add(ids);
+    if (ids.length > 0) this.options.observer.sessionsRevoked(reason, ids.length);
   }
 
   private issue(

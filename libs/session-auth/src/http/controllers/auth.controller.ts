@@ -57,7 +57,7 @@ export class AuthController {
 
   @Public()
   @Post('login')
-  @RateLimit()
+  @RateLimit('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in: starts a session' })
   @ApiHeader(TRANSPORT_HEADER)

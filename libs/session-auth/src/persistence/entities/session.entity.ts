@@ -1,14 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-
-export type RevocationReason =
-  | 'logout'
-  | 'logout_all'
-  | 'revoked_by_user'
-  | 'password_changed'
-  | 'refresh_token_reused'
-  | 'admin'
-  | 'session_limit'
-  | 'account_deleted';
+import type { RevocationReason } from '../../core/observer';
 
 /** One sign-in: the family its refresh tokens belong to, and the row every change locks. */
 @Entity({ name: 'sessions' })
