@@ -5,11 +5,12 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
- * The service: the library's sessions on the environment's settings, its own database, health and
- * docs. Every route answers failures in the contract's shape, the service's own (404s, health)
- * included: the library's filter serves the whole app here.
+ * The service: the library's sessions on the environment's settings, its own database, health,
+ * docs and webhooks. Every route answers failures in the contract's shape, the service's own
+ * (404s, health) included: the library's filter serves the whole app here.
  */
 @Module({})
 export class AppModule {
@@ -21,6 +22,7 @@ export class AppModule {
         DatabaseModule,
         HealthModule,
         SessionAuthModule.forRoot(config.sessionAuthOptions),
+        WebhooksModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: SessionAuthExceptionFilter }],
     };
