@@ -36,9 +36,10 @@ type Decide = (payload: Payload, attempt: number) => number | 'hold';
 
 /**
  * A webhook receiver written as a team would write one, on node:http: it verifies every request
- * with the standardwebhooks package (401 if that fails), then answers as `decide` says.
+ * with the standardwebhooks package (401 if that fails), then answers as `decide` says, after
+ * `answerAfterMs`.
  */
-async function startReceiver(decide: Decide) {
+async function startReceiver(decide: Decide, answerAfterMs = 0) {
   const received: Received[] = [];
   const held: ServerResponse[] = [];
   const verifier = new Webhook(SECRET);
@@ -59,7 +60,7 @@ async function startReceiver(decide: Decide) {
       const attempt = received.filter((entry) => entry.id === id).length + 1;
       const answer = decide(payload, attempt);
       if (answer === 'hold') held.push(res);
-      else res.writeHead(answer).end();
+      else setTimeout(() => res.writeHead(answer).end(), answerAfterMs);
       received.push({
         id,
         body,
@@ -258,6 +259,37 @@ describe('webhooks', () => {
       await receiver.close();
     }
   }, 120_000);
+
+  it('deliver each event from one instance at a time: two instances, no duplicate', async () => {
+    // A slow receiver, so that both instances have deliveries in flight at once.
+    const receiver = await startReceiver(() => 200, 1_000);
+    const first = await createTestApp({ env: webhookEnv(receiver.url) });
+    const second = await createTestApp({
+      databaseUrl: first.databaseUrl,
+      env: webhookEnv(receiver.url),
+    });
+    try {
+      const users = await Promise.all(
+        Array.from({ length: 15 }, (_, i) => registerUser(i % 2 ? first.url : second.url)),
+      );
+      await Promise.all(users.map((user, i) => login(i % 2 ? second.url : first.url, user)));
+      const events = await securityEvents(first.databaseUrl);
+      expect(events).toHaveLength(30);
+      await waitFor('every event delivered', () => receiver.accepted().size === events.length);
+
+      // Every event arrived exactly once, though both instances were delivering.
+      expect(receiver.received).toHaveLength(events.length);
+      const delivered = (app: TestApp) =>
+        jsonLogs(app).filter((line) => line.msg === 'Webhook delivered').length;
+      await waitFor('both instances logged', () => delivered(first) + delivered(second) === 30);
+      expect(delivered(first)).toBeGreaterThan(0);
+      expect(delivered(second)).toBeGreaterThan(0);
+    } finally {
+      await second.close();
+      await first.close();
+      await receiver.close();
+    }
+  }, 60_000);
 
   it('give up an event after 24 h of failures: dead, logged, kept for inspection', async () => {
     const receiver = await startReceiver(() => 503);

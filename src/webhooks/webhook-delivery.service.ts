@@ -125,6 +125,12 @@ export class WebhookDeliveryService implements OnApplicationBootstrap, OnModuleD
     try {
       if (failure === null) {
         await this.outbox.delivered(delivery);
+        this.logger.debug({
+          msg: 'Webhook delivered',
+          webhookId: delivery.id,
+          type: delivery.type,
+          attempts: delivery.attempts,
+        });
         this.outcomes.record('delivered', delivery.type);
       } else if (this.stopping) {
         await this.outbox.release(delivery);
