@@ -7,7 +7,7 @@ import { ClaimedDelivery, WebhookOutboxRepository } from './webhook-outbox.repos
 import { webhookRequest } from './webhook-request';
 
 /** No answer within this long is a failed attempt. */
-export const DELIVERY_TIMEOUT_MS = 10_000;
+const DELIVERY_TIMEOUT_MS = 10_000;
 /** Longer than an attempt can take (its timeout, then recording its outcome). */
 const LEASE_MS = DELIVERY_TIMEOUT_MS + 5_000;
 const POLL_INTERVAL_MS = 1_000;
@@ -188,7 +188,10 @@ export class WebhookDeliveryService implements OnApplicationBootstrap, OnModuleD
     };
     if (next === 'dead') {
       await this.outbox.bury(delivery, failure);
-      this.logger.error({ msg: 'Webhook delivery dead: 24 h of attempts failed', ...context });
+      this.logger.error({
+        msg: 'Webhook delivery dead: no success within 24 h of the event',
+        ...context,
+      });
       this.outcomes.record('dead', delivery.type);
     } else {
       await this.outbox.retryLater(delivery, next.retryInMs, failure);
