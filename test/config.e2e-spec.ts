@@ -12,6 +12,7 @@ const RSA_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 })
   .privateKey.export({ type: 'pkcs8', format: 'pem' })
   .toString();
 const SECRET = 'a-production-secret-of-more-than-32-bytes';
+const WEBHOOK_SECRET = `whsec_${Buffer.from(SECRET).toString('base64')}`;
 
 /**
  * A bad value stops the service before it does anything: a non-zero exit and exactly one line on
@@ -47,6 +48,19 @@ describe('configuration', () => {
     ['REFRESH_TOKEN_SECRET', { REFRESH_TOKEN_SECRET: 'short-but-secret' }, 'short-but-secret'],
     ['DATABASE_URL', { DATABASE_URL: 'mysql://app:hunter2-password@db/app' }, 'hunter2'],
     ['JWT_PRIVATE_KEY', { JWT_PRIVATE_KEY: EC_KEY.slice(0, 120) }, EC_KEY.slice(30, 60)],
+    [
+      'WEBHOOK_SECRET',
+      {
+        WEBHOOK_URL: 'https://hooks.example.com/in',
+        WEBHOOK_SECRET: 'whsec_dG9vLXNob3J0LXNlY3JldA==',
+      },
+      'dG9vLXNob3J0',
+    ],
+    [
+      'WEBHOOK_URL',
+      { WEBHOOK_URL: 'hooks.example.com/in?token=hook-token', WEBHOOK_SECRET: WEBHOOK_SECRET },
+      'hook-token',
+    ],
   ])('%s: refuses a bad value without echoing it', async (variable, env, secret) => {
     const { code, stdout, stderr } = await runService({ DATA_DIR: dataDir, ...env });
     expect(code).toBe(1);

@@ -7,6 +7,7 @@ import type {
 import { ConfigError } from './config-error';
 import { sessionAuthOptionsFromEnv } from './to-session-auth-options';
 import { parseTrustProxy, TrustProxy } from './trust-proxy';
+import { parseWebhookSettings, WebhookSettings } from './webhook-settings';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -53,6 +54,8 @@ export class AppConfig {
   loginLockWindowMs!: number;
   authRateLimit!: { limit: number; ttlMs: number };
   docsEnabled!: boolean;
+  /** null: webhooks off (security events are not delivered anywhere). */
+  webhook!: WebhookSettings | null;
   /** The session settings above as the library resolved them. */
   sessionAuth!: ResolvedSessionAuthOptions;
   /** The same settings as `SessionAuthModule.forRoot` takes them. */
@@ -124,6 +127,7 @@ export function loadConfig(env: Env): AppConfig {
       ttlMs: sessionAuth.authRateLimit.windowMs,
     },
     docsEnabled: boolean(read, 'DOCS_ENABLED', !production),
+    webhook: parseWebhookSettings(read('WEBHOOK_URL'), read('WEBHOOK_SECRET')),
     sessionAuth,
     sessionAuthOptions,
   });

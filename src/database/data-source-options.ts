@@ -1,6 +1,10 @@
 import type { DataSourceOptions } from 'typeorm';
 import { SESSION_AUTH_ENTITIES, SESSION_AUTH_MIGRATIONS } from '@session-service/nestjs';
+import { WebhookOutbox1796551200000 } from './migrations/1796551200000-webhook-outbox';
 import { TypeOrmLogger } from './typeorm-logger';
+
+/** The service's own tables, after the library's (TypeORM runs them in timestamp order). */
+const SERVICE_MIGRATIONS = [WebhookOutbox1796551200000];
 
 /**
  * How long the service waits for any one answer from PostgreSQL. Without it, a query sent on a
@@ -19,7 +23,7 @@ export function dataSourceOptions(url: string, queryTimeoutMs?: number): DataSou
     type: 'postgres',
     url,
     entities: SESSION_AUTH_ENTITIES,
-    migrations: SESSION_AUTH_MIGRATIONS,
+    migrations: [...SESSION_AUTH_MIGRATIONS, ...SERVICE_MIGRATIONS],
     migrationsRun: false,
     migrationsTransactionMode: 'each',
     synchronize: false,
