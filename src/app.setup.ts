@@ -15,6 +15,7 @@ import { AppConfig } from './config/app-config';
 import { fastifyTrustProxy } from './config/trust-proxy';
 import { setupDocs } from './docs/swagger';
 import type { ServiceMetrics } from './management/service-metrics';
+import { WebhookDeliveryOutcomes } from './webhooks/webhook-delivery-outcomes';
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
 /** The demo page, built by `npm run build` (scripts/build-public.js) beside the compiled service. */
@@ -64,6 +65,7 @@ export async function createApp(
     },
   );
   app.useLogger(new PinoNestLogger(logger));
+  if (options.metrics) options.metrics.observeWebhooks(app.get(WebhookDeliveryOutcomes));
   await configureHttp(app, config);
   if (config.docsEnabled) setupDocs(app, config);
   await app.init();

@@ -2,21 +2,14 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { PASSWORD, refresh, registerUser } from './factories/users';
 import { expectContractError } from './support/expect-error';
-import { type MetricFamily, parsePrometheusText, sampleValue } from './support/prometheus-text';
+import {
+  managementUrl,
+  type MetricFamily,
+  parsePrometheusText,
+  sampleValue,
+  scrape,
+} from './support/prometheus-text';
 import { createTestApp, jsonLogs, type TestApp } from './support/test-app';
-
-/** The management port the service announced (MANAGEMENT_PORT=0 takes a free one). */
-function managementUrl(t: TestApp): string {
-  const line = jsonLogs(t).find((entry) => typeof entry.managementPort === 'number');
-  if (!line) throw new Error(`No management port in the logs:\n${t.logs.join('\n')}`);
-  return `http://127.0.0.1:${String(line.managementPort)}`;
-}
-
-async function scrape(url: string): Promise<Map<string, MetricFamily>> {
-  const response = await request(url).get('/metrics').expect(200);
-  expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
-  return parsePrometheusText(response.text);
-}
 
 const LOGINS = 'session_service_logins_total';
 const REFRESHES = 'session_service_refreshes_total';

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import { login, PASSWORD, refresh, registerUser, sleep } from './factories/users';
+import { managementUrl, sampleValue, scrape } from './support/prometheus-text';
 import { createTestApp, jsonLogs, TestApp } from './support/test-app';
 import { queryRows } from './support/test-database';
 
@@ -293,7 +294,7 @@ describe('webhooks', () => {
 
   it('give up an event after 24 h of failures: dead, logged, kept for inspection', async () => {
     const receiver = await startReceiver(() => 503);
-    const app = await createTestApp({ env: webhookEnv(receiver.url) });
+    const app = await createTestApp({ env: { ...webhookEnv(receiver.url), MANAGEMENT_PORT: '0' } });
     try {
       const user = await registerUser(app.url);
       // An event 25 hours old, as if the receiver had refused it since then.
@@ -325,6 +326,13 @@ describe('webhooks', () => {
         (entry) => entry.msg === 'Webhook delivery dead: no success within 24 h of the event',
       )!;
       expect(line).toMatchObject({ level: 50, type: 'login', attempts: 1, failure: 'HTTP 503' });
+      // And in the metrics: one dead, at least one failed (the fresh event, retried).
+      const metrics = await scrape(managementUrl(app));
+      const deliveries = (outcome: string) =>
+        sampleValue(metrics, 'session_service_webhook_deliveries_total', { outcome });
+      expect(deliveries('dead')).toBe(1);
+      expect(deliveries('failed')).toBeGreaterThanOrEqual(1);
+      expect(deliveries('delivered')).toBe(0);
     } finally {
       await app.close();
       await receiver.close();

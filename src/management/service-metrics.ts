@@ -6,6 +6,10 @@ import type {
   RevocationReason,
   SessionAuthObserver,
 } from '@session-service/nestjs';
+import type {
+  WebhookDeliveryOutcome,
+  WebhookDeliveryOutcomes,
+} from '../webhooks/webhook-delivery-outcomes';
 
 /** The `route` label of a request that matched no route: never the raw path, whatever it was. */
 export const UNMATCHED_ROUTE = '(unmatched)';
@@ -24,6 +28,12 @@ const REFRESH_OUTCOMES = [
   'revoked',
   'invalid',
 ] as const satisfies readonly RefreshOutcome[];
+
+const WEBHOOK_OUTCOMES = [
+  'delivered',
+  'failed',
+  'dead',
+] as const satisfies readonly WebhookDeliveryOutcome[];
 
 /**
  * The service's Prometheus metrics, in a registry of their own beside the runtime's default ones:
@@ -64,6 +74,13 @@ export class ServiceMetrics implements SessionAuthObserver {
     registers: [this.registry],
   });
 
+  private readonly webhookDeliveries = new Counter({
+    name: 'session_service_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome: delivered, failed (retried later) or dead (given up)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   // Every worker holds the same set (each learns every revocation), so the largest is the set.
   private readonly revokedSessions = new Gauge({
     name: 'session_service_revoked_sessions',
@@ -85,6 +102,7 @@ export class ServiceMetrics implements SessionAuthObserver {
     // Every outcome is a series from the start, so that a rate over a new one is never empty.
     for (const outcome of LOGIN_OUTCOMES) this.logins.labels(outcome).inc(0);
     for (const outcome of REFRESH_OUTCOMES) this.refreshes.labels(outcome).inc(0);
+    for (const outcome of WEBHOOK_OUTCOMES) this.webhookDeliveries.labels(outcome).inc(0);
     this.revokedSessions.set(0);
     this.listenerUp.set(0);
   }
@@ -102,6 +120,11 @@ export class ServiceMetrics implements SessionAuthObserver {
       );
       done();
     });
+  }
+
+  /** Counts every webhook delivery attempt of this process. */
+  observeWebhooks(outcomes: WebhookDeliveryOutcomes): void {
+    outcomes.onOutcome((outcome) => this.webhookDeliveries.labels(outcome).inc());
   }
 
   login(outcome: LoginOutcome): void {

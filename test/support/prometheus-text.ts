@@ -4,6 +4,23 @@
  * format forbids (a sample before or outside its TYPE, a bad name, label or value, a series twice,
  * histogram buckets that are not cumulative or whose +Inf is not the count).
  */
+import request from 'supertest';
+import { jsonLogs, type TestApp } from './test-app';
+
+/** The management port the service announced (MANAGEMENT_PORT=0 takes a free one). */
+export function managementUrl(t: TestApp): string {
+  const line = jsonLogs(t).find((entry) => typeof entry.managementPort === 'number');
+  if (!line) throw new Error(`No management port in the logs:\n${t.logs.join('\n')}`);
+  return `http://127.0.0.1:${String(line.managementPort)}`;
+}
+
+/** `GET /metrics` on a management port, parsed strictly. */
+export async function scrape(url: string): Promise<Map<string, MetricFamily>> {
+  const response = await request(url).get('/metrics').expect(200);
+  expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+  return parsePrometheusText(response.text);
+}
+
 export interface Sample {
   name: string;
   labels: Record<string, string>;
