@@ -132,8 +132,9 @@ describe('the management port (MANAGEMENT_PORT)', () => {
         'password_changed',
       ]),
     ).toEqual({ refresh_token_reused: 1, logout: 1, logout_all: 3, password_changed: 0 });
-    // Five sessions revoked on this instance, each held once in memory.
-    expect(sampleValue(after, 'session_service_revoked_sessions')).toBe(5);
+    // The five sessions revoked here are held in memory. Notifications reach every schema of the
+    // database, so test files running beside this one may add theirs (unknown ids, harmless).
+    expect(sampleValue(after, 'session_service_revoked_sessions')).toBeGreaterThanOrEqual(5);
     expect(
       (sampleValue(after, DURATION_COUNT, {
         method: 'POST',
