@@ -6,14 +6,16 @@
 # "Docker", makes secrets.env. Without DATABASE_URL the service runs its embedded PostgreSQL under
 # DATA_DIR (/data).
 #
-# Tested by .ci/docker-check, which CI runs: Debian's docker.io 20.10 (legacy builder and BuildKit)
-# builds this file offline-friendly (no `# syntax=` line, whose frontend BuildKit would fetch from the
-# registry) on a stand-in node:22-bookworm-slim (Debian's root file system with Node 22's official
-# binary), `npm ci` takes argon2's prebuilt binary (Node-API 10: Node 22 or later; the slim image has
-# no compiler to fall back on), and the image, run with `--env-file secrets.env` against PostgreSQL,
-# answers /health and /health/ready, turns healthy, and exits 0 on `docker stop`.
+# Tested by .ci/docker-check, which CI runs, with Debian's docker.io 20.10 on stand-in base images
+# (the registry is out of reach there; node:22-bookworm-slim is Debian's root file system with Node
+# 22's official binary): the classic builder builds it (BuildKit too, tried by hand: offline, as
+# there is no `# syntax=` line whose frontend BuildKit would fetch from the registry); `npm ci`
+# takes argon2's prebuilt binary (the slim image has no compiler to fall back on); the image, run
+# with `--env-file secrets.env` against PostgreSQL, answers /health and /health/ready, turns
+# healthy, and exits 0 on `docker stop`.
 
-# Node 22 is the oldest line still supported upstream whose Node-API argon2's prebuilt binary needs.
+# Node 22: a line supported upstream, and the first whose Node-API (10) argon2's prebuilt binary
+# loads on; on Node 20 it crashes and argon2 falls back to compiling.
 ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
