@@ -1,12 +1,22 @@
-# syntax=docker/dockerfile:1
 # The session service as an image: built and pruned in one stage, run as a non-root user in the next.
 #   docker build -t session-service .
-#   docker run --rm -p 3000:3000 --env-file secrets.env \
+#   docker run --rm -p 127.0.0.1:3000:3000 --env-file secrets.env \
 #     -e DATABASE_URL=postgresql://user:password@db-host:5432/sessions session-service
-# NODE_ENV is production here, so JWT_PRIVATE_KEY and REFRESH_TOKEN_SECRET must be given (README,
-# "Docker"). Without DATABASE_URL the service runs its embedded PostgreSQL under DATA_DIR (/data).
+# NODE_ENV is production here, so JWT_PRIVATE_KEY and REFRESH_TOKEN_SECRET must be given: README,
+# "Docker", makes secrets.env. Without DATABASE_URL the service runs its embedded PostgreSQL under
+# DATA_DIR (/data).
+#
+# Tested by .ci/docker-check, which CI runs, with Debian's docker.io 20.10 on stand-in base images
+# (the registry is out of reach there; node:22-bookworm-slim is Debian's root file system with Node
+# 22's official binary): the classic builder builds it (BuildKit too, tried by hand: offline, as
+# there is no `# syntax=` line whose frontend BuildKit would fetch from the registry); `npm ci`
+# takes argon2's prebuilt binary (the slim image has no compiler to fall back on); the image, run
+# with `--env-file secrets.env` against PostgreSQL, answers /health and /health/ready, turns
+# healthy, and exits 0 on `docker stop`.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 22: a line supported upstream, and the first whose Node-API (10) argon2's prebuilt binary
+# loads on; on Node 20 it crashes and argon2 falls back to compiling.
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
