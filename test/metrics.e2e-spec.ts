@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import request from 'supertest';
 import { PASSWORD, refresh, registerUser } from './factories/users';
 import { expectContractError } from './support/expect-error';
@@ -49,6 +50,11 @@ describe('the management port (MANAGEMENT_PORT)', () => {
 
   it('serves /metrics, /health and /health/ready there, and never /metrics on the public port', async () => {
     const families = await scrape(management);
+    // A second, independent reader of the text format agrees on what is there.
+    const text = (await request(management).get('/metrics').expect(200)).text;
+    const parsed = parsePrometheusTextFormat(text) as { name: string; type: string }[];
+    expect(parsed.map((family) => family.name).sort()).toEqual([...families.keys()].sort());
+    expect(parsed.find((family) => family.name === REVOCATIONS)?.type).toBe('COUNTER');
     // The runtime's own metrics beside the service's.
     expect(families.get('process_cpu_user_seconds_total')?.type).toBe('counter');
     expect(families.get('nodejs_eventloop_lag_seconds')?.type).toBe('gauge');
