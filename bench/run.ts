@@ -756,7 +756,9 @@ function buildReport(
     propagation('revocation service → resource server', revocations.resourceServer),
     {
       name: `${FEED_CONSUMERS} idle feed streams: GET /auth/me req/s lost`,
-      value: `${fixed(first.feedConsumersCost * 100, 1)}%`,
+      value:
+        `${fixed(first.feedConsumersCost * 100, 1)}% ` +
+        `(${fixed(rps('me'), 0)} → ${fixed(rps('me-feeds'), 0)}/s)`,
       goal: '< 5%',
       met: first.feedConsumersCost < 0.05,
     },
@@ -792,12 +794,12 @@ function buildReport(
       `refresh ${fixed(second.refresh, 2)}, login ${fixed(second.login, 2)}, ` +
       `resource server guarded ${fixed(second.resourceServerGuarded, 2)}, ` +
       `feed streams' cost ${fixed(second.feedConsumersCost * 100, 1)}%.`,
-    `${FEED_CONSUMERS} idle feed streams, round 1: GET /auth/me ${fixed(rps('me'), 0)} → ` +
-      `${fixed(rps('me-feeds'), 0)}/s, the service's CPU ` +
+    `${FEED_CONSUMERS} idle feed streams, round 1: the service's CPU per GET /auth/me ` +
       `${fixed(single('me')?.serviceCpuUsPerRequest ?? NaN, 1)} → ` +
-      `${fixed(single('me-feeds')?.serviceCpuUsPerRequest ?? NaN, 1)} µs per request; ` +
+      `${fixed(single('me-feeds')?.serviceCpuUsPerRequest ?? NaN, 1)} µs with them; ` +
       (feeds
-        ? `streams opened ${feeds.opened} times (${FEED_CONSUMERS} per slice), ${feeds.lost} lost, ` +
+        ? `${feeds.opened} streams opened in all (${FEED_CONSUMERS} before each slice, closed ` +
+          `after it), ${feeds.lost} lost, ` +
           `${feeds.heartbeats} heartbeats and ${feeds.events} events received.`
         : 'not run.'),
     `RSS of the 1-worker service, right after the load → after ${settings.settle} s idle: ` +
