@@ -2,17 +2,21 @@
  * A load driver: one scenario (see lib/jobs.ts), read from the JSON file named by the first
  * argument, in a process of its own. Started with an IPC channel, it says 'ready', then runs its
  * scenario for as long as each 'run' command says (measured or not) and answers 'ran'; on
- * 'finish' it sends the sum of its measured slices and exits. A revocation job runs once.
+ * 'finish' it sends the sum of its measured slices and exits. Feed consumers open and close their
+ * streams on command instead. A revocation job runs once.
  */
 import * as argon2 from 'argon2';
 import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
+import { type ClientRequest, request as httpRequest } from 'node:http';
 import { Pool } from 'pg';
 import { ARGON2_OPTIONS } from '@session-service/nestjs/internal';
 import { closeAgent, requestJson } from './lib/http';
 import {
   Argon2Job,
   Command,
+  FeedConsumersJob,
+  FeedConsumersResult,
   HttpJob,
   Job,
   LoadResult,
@@ -146,14 +150,16 @@ class RefreshChains {
 function requestsFor(job: HttpJob, chains: RefreshChains | null): RequestSpec[] {
   switch (job.scenario) {
     case 'health':
+    case 'rs-health':
       return [{ method: 'GET', path: '/health' }];
-    case 'me': {
+    case 'me':
+    case 'rs-me': {
       const tokens = job.accessTokens ?? [];
       let next = 0;
       return [
         {
           method: 'GET',
-          path: '/auth/me',
+          path: job.scenario === 'me' ? '/auth/me' : '/me',
           setupRequest: (request) => ({
             ...request,
             headers: { authorization: `Bearer ${tokens[next++ % tokens.length]}` },
@@ -297,6 +303,78 @@ async function argon2Runner(job: Argon2Job): Promise<Runner> {
   });
 }
 
+// ---------------------------------------------------------------- idle feed consumers
+
+/** Streams of `GET /auth/revocations` held open between 'open' and 'close', reading what comes. */
+class FeedConsumers {
+  private readonly open = new Set<ClientRequest>();
+  private readonly result: FeedConsumersResult = { opened: 0, lost: 0, heartbeats: 0, events: 0 };
+
+  constructor(private readonly job: FeedConsumersJob) {}
+
+  /** Opens every stream; resolves with how many the service answered with a 200 event stream. */
+  async openAll(): Promise<number> {
+    const answered = await Promise.all(
+      Array.from({ length: this.job.streams }, () => this.openOne()),
+    );
+    return answered.filter(Boolean).length;
+  }
+
+  closeAll(): void {
+    const closing = [...this.open];
+    this.open.clear();
+    for (const request of closing) request.destroy();
+  }
+
+  summary(): FeedConsumersResult {
+    return this.result;
+  }
+
+  private openOne(): Promise<boolean> {
+    return new Promise((resolve) => {
+      // No agent: each stream holds a connection of its own for as long as it is open.
+      const request = httpRequest(`${this.job.url}/auth/revocations`, {
+        agent: false,
+        headers: { accept: 'text/event-stream', authorization: `Bearer ${this.job.token}` },
+      });
+      // Ended while still held: the service dropped it (closeAll takes a stream out first).
+      const ended = () => {
+        if (this.open.delete(request)) this.result.lost++;
+      };
+      request.on('error', () => {
+        ended();
+        resolve(false);
+      });
+      request.on('response', (response) => {
+        const streaming =
+          response.statusCode === 200 &&
+          (response.headers['content-type'] ?? '').startsWith('text/event-stream');
+        if (!streaming) {
+          request.destroy();
+          resolve(false);
+          return;
+        }
+        this.result.opened++;
+        this.open.add(request);
+        let partial = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          const lines = (partial + chunk).split('\n');
+          partial = lines.pop() ?? '';
+          for (const line of lines) {
+            if (line.startsWith(':')) this.result.heartbeats++;
+            else if (line.startsWith('event:')) this.result.events++;
+          }
+        });
+        response.on('error', ended);
+        response.on('close', ended);
+        resolve(true);
+      });
+      request.end();
+    });
+  }
+}
+
 // ---------------------------------------------------------------- revocation across instances
 
 async function runRevocation(job: RevocationJob): Promise<RevocationResult> {
@@ -306,7 +384,7 @@ async function runRevocation(job: RevocationJob): Promise<RevocationResult> {
   for (const token of job.accessTokens) {
     const authorization = { authorization: `Bearer ${token}` };
     // Verified on B first, so that B answers from its memory of verified tokens.
-    const before = await requestJson(`${job.urlB}/auth/me`, { headers: authorization });
+    const before = await requestJson(`${job.urlB}${job.probePath}`, { headers: authorization });
     const logout = await requestJson(`${job.urlA}/auth/logout`, {
       method: 'POST',
       headers: authorization,
@@ -318,7 +396,7 @@ async function runRevocation(job: RevocationJob): Promise<RevocationResult> {
     }
     let done = false;
     while (performance.now() - answeredAt < job.timeoutMs) {
-      const poll = await requestJson<{ code?: string }>(`${job.urlB}/auth/me`, {
+      const poll = await requestJson<{ code?: string }>(`${job.urlB}${job.probePath}`, {
         headers: authorization,
       });
       if (poll.status === 401) {
@@ -336,6 +414,24 @@ async function runRevocation(job: RevocationJob): Promise<RevocationResult> {
 
 // ---------------------------------------------------------------- the command loop
 
+function followFeedCommands(consumers: FeedConsumers): void {
+  let queue = Promise.resolve();
+  process.on('message', (command: Command) => {
+    queue = queue.then(async () => {
+      if (command.type === 'open') {
+        send({ type: 'opened', streams: await consumers.openAll() });
+      } else if (command.type === 'close') {
+        consumers.closeAll();
+        send({ type: 'closed' });
+      } else if (command.type === 'finish') {
+        consumers.closeAll();
+        send({ type: 'result', result: consumers.summary() });
+        process.disconnect();
+      }
+    });
+  });
+}
+
 function send(report: Report): void {
   process.send!(report);
 }
@@ -346,6 +442,11 @@ async function main(): Promise<void> {
     send({ type: 'result', result: await runRevocation(job) });
     closeAgent();
     process.disconnect();
+    return;
+  }
+  if (job.kind === 'feed-consumers') {
+    followFeedCommands(new FeedConsumers(job));
+    send({ type: 'ready' });
     return;
   }
   const runner =
@@ -359,7 +460,7 @@ async function main(): Promise<void> {
     queue = queue.then(async () => {
       if (command.type === 'run') {
         send({ type: 'ran', ok: await runner.run(command.seconds, command.measure) });
-      } else {
+      } else if (command.type === 'finish') {
         send({ type: 'result', result: await runner.finish() });
         closeAgent();
         process.disconnect();

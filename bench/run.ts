@@ -16,16 +16,27 @@ import { Client } from 'pg';
 import { closeAgent, mapLimit, requestJson } from './lib/http';
 import { defaultThreadPoolSize } from '../src/config/thread-pool';
 import { DriverProcess, runOnce } from './lib/driver-process';
-import { HttpJob, HttpScenario, LoadResult, RevocationResult, SqlJob } from './lib/jobs';
+import {
+  FeedConsumersResult,
+  HttpJob,
+  HttpScenario,
+  LoadResult,
+  RevocationResult,
+  SqlJob,
+} from './lib/jobs';
 import { fixed, formatTable, renderSvg, Row, Target } from './lib/report';
 import { ROTATION_STATEMENTS } from './lib/rotation-sql';
 import { productionRuntime } from './lib/production';
-import { postgresCpuSeconds, ServiceProcess } from './lib/service';
+import { postgresCpuSeconds, RESOURCE_SERVER, ServiceProcess } from './lib/service';
 
 const ROOT = resolve(__dirname, '..');
 const RESULTS = join(ROOT, 'bench', 'results');
 /** The service's database pool size (src/database/data-source-options.ts). */
 const SERVICE_POOL_SIZE = 20;
+/** Idle revocation-feed streams held open on the service in the `feeds` part. */
+const FEED_CONSUMERS = 100;
+/** The service's JWT_ISSUER: the origin of the PUBLIC_URL every instance gets. */
+const PUBLIC_URL = 'http://localhost:3000';
 
 interface Settings {
   quick: boolean;
@@ -56,6 +67,9 @@ const PARTS = [
   'sql',
   'argon2',
   'cluster',
+  'feeds',
+  'rs',
+  'rs-revocation',
 ] as const;
 type Part = (typeof PARTS)[number];
 
@@ -228,22 +242,44 @@ async function seedRawSessions(databaseUrl: string, userIds: string[], count: nu
 
 // ---------------------------------------------------------------- interleaved rounds
 
-type Scenario = HttpScenario | 'sql' | 'argon2';
+/** `me-feeds`: `me` again while FEED_CONSUMERS idle feed streams are open on the service. */
+type Scenario = HttpScenario | 'me-feeds' | 'sql' | 'argon2';
 
 const LABELS: Record<Scenario, string> = {
   health: 'GET /health',
   me: 'GET /auth/me (200 users)',
+  'me-feeds': `GET /auth/me, ${FEED_CONSUMERS} idle feed streams`,
   refresh: 'POST /auth/refresh (chained)',
   login: 'POST /auth/login',
   sql: 'limit: rotation SQL via pg',
   argon2: 'limit: argon2id verify',
+  'rs-health': 'resource server: GET /health',
+  'rs-me': 'resource server: GET /me (200 users)',
 };
+
+/** The scenarios of the interleaved round, in order, and the `--only` parts that ask for each. */
+const ROUND: [Scenario, Part[]][] = [
+  ['health', ['health']],
+  ['me', ['me', 'feeds']],
+  ['me-feeds', ['feeds']],
+  ['refresh', ['refresh']],
+  ['sql', ['sql']],
+  ['login', ['login']],
+  ['argon2', ['argon2']],
+  ['rs-health', ['rs']],
+  ['rs-me', ['rs']],
+];
+
+/** Scenarios measured without the service: the machine's limits. */
+const isLimit = (scenario: Scenario) => scenario === 'sql' || scenario === 'argon2';
 
 /** One scenario's driver in a round, and what the service and the database spent on it. */
 interface Slot {
   scenario: Scenario;
   driver: DriverProcess;
-  /** The service under load; null for the limits, which run without it. */
+  /** Feed consumers whose streams are open during this slot's slices only. */
+  consumers: DriverProcess<FeedConsumersResult> | null;
+  /** The server under load (the service or the resource server); null for the limits. */
   service: ServiceProcess | null;
   serviceCpuS: number;
   databaseCpuS: number;
@@ -262,6 +298,8 @@ interface Measured {
   serviceCpuPct: number | null;
   serviceCpuUsPerRequest: number | null;
   databaseCpuUsPerRequest: number | null;
+  /** me-feeds: what the feed consumers saw over the round. */
+  feedStreams?: FeedConsumersResult;
 }
 
 /**
@@ -277,6 +315,11 @@ async function interleave(
 ): Promise<Map<Scenario, Omit<Measured, 'workers' | 'round' | 'connections'>>> {
   const sliceSeconds = settings.duration / settings.slices;
   const runSlot = async (slot: Slot, seconds: number, measure: boolean) => {
+    // Opened before the CPU readings: the slice measures streams held open, not their opening.
+    const streams = await slot.consumers?.open();
+    if (streams !== undefined && streams !== FEED_CONSUMERS) {
+      throw new Error(`feed consumers: ${streams} of ${FEED_CONSUMERS} streams opened`);
+    }
     const serviceBefore = slot.service?.cpuSeconds() ?? 0;
     const databaseBefore = database.cpuSeconds();
     slot.served += await slot.driver.run(seconds, measure);
@@ -284,6 +327,7 @@ async function interleave(
     slot.serviceCpuS += serviceCpu;
     if (measure) slot.measuredServiceCpuS += serviceCpu;
     slot.databaseCpuS += database.cpuSeconds() - databaseBefore;
+    await slot.consumers?.close();
   };
   for (const slot of slots) await runSlot(slot, settings.warmup, false);
   for (let slice = 1; slice <= settings.slices; slice++) {
@@ -293,9 +337,11 @@ async function interleave(
   const measured = new Map<Scenario, Omit<Measured, 'workers' | 'round' | 'connections'>>();
   for (const slot of slots) {
     const result = await slot.driver.finish();
+    const feedStreams = await slot.consumers?.finish();
     measured.set(slot.scenario, {
       scenario: slot.scenario,
       result,
+      feedStreams,
       serviceCpuPct: slot.service ? (slot.measuredServiceCpuS / result.durationS) * 100 : null,
       serviceCpuUsPerRequest: slot.service ? (slot.serviceCpuS * 1e6) / slot.served : null,
       databaseCpuUsPerRequest: Number.isNaN(database.cpuSeconds())
@@ -312,6 +358,12 @@ async function interleave(
 interface RssReading {
   loaded: number;
   settled: number;
+}
+
+/** Revocation propagation: service A → service B, and service A → the resource server. */
+interface Revocations {
+  service: RevocationResult | null;
+  resourceServer: RevocationResult | null;
 }
 
 interface Rss {
@@ -343,13 +395,15 @@ async function main(): Promise<void> {
   const database = await openDatabase(workDir);
   log(`database: ${database.description}`);
   const services: ServiceProcess[] = [];
-  const drivers: DriverProcess[] = [];
+  const drivers: DriverProcess<unknown>[] = [];
   try {
     // Every instance shares the keys, as the instances of one deployment do.
     const privateKeyPem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
       .privateKey.export({ type: 'pkcs8', format: 'pem' })
       .toString();
     const refreshSecret = randomBytes(48).toString('base64url');
+    // Every instance serves the revocation feed, as it would with resource servers deployed.
+    const feedToken = randomBytes(32).toString('base64url');
     // The service runs as the production image runs it: its node flags and allocator settings
     // (an allocator variable set for the bench itself wins, for experiments). The limits get the
     // same allocator, and the argon2 limit the service's libuv pool: the one it sizes itself.
@@ -364,7 +418,7 @@ async function main(): Promise<void> {
     const serviceEnv = (workers: number): Record<string, string> => ({
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
-      PUBLIC_URL: 'http://localhost:3000',
+      PUBLIC_URL,
       DATABASE_URL: database.url,
       DATA_DIR: join(workDir, 'service'),
       JWT_PRIVATE_KEY: privateKeyPem,
@@ -373,6 +427,7 @@ async function main(): Promise<void> {
       AUTH_RATE_LIMIT: '999999/1m',
       LOGIN_MAX_FAILURES: '1000',
       WEB_CONCURRENCY: String(workers),
+      REVOCATION_FEED_TOKENS: feedToken,
       ...poolEnv,
     });
     log(
@@ -381,18 +436,33 @@ async function main(): Promise<void> {
           .map(([name, value]) => `, ${name}=${process.env[name] ?? value}`)
           .join(''),
     );
+    const nodeOptions = [...production.nodeFlags];
+    if (settings.cpuProfDir) {
+      nodeOptions.push('--cpu-prof', `--cpu-prof-dir=${settings.cpuProfDir}`);
+    }
+    // For other profilers, e.g. BENCH_SERVICE_NODE_OPTIONS=--perf-basic-prof for perf(1).
+    nodeOptions.push(...(process.env.BENCH_SERVICE_NODE_OPTIONS ?? '').split(' ').filter(Boolean));
     const start = async (name: string, workers: number) => {
-      const nodeOptions = [...production.nodeFlags];
-      if (settings.cpuProfDir) {
-        nodeOptions.push('--cpu-prof', `--cpu-prof-dir=${settings.cpuProfDir}`);
-      }
-      // For other profilers, e.g. BENCH_SERVICE_NODE_OPTIONS=--perf-basic-prof for perf(1).
-      nodeOptions.push(
-        ...(process.env.BENCH_SERVICE_NODE_OPTIONS ?? '').split(' ').filter(Boolean),
-      );
       const service = await ServiceProcess.start(name, serviceEnv(workers), nodeOptions);
       services.push(service);
       return service;
+    };
+    // The resource server runs with the service's node flags and allocator, pointed at `service`.
+    const startResourceServer = async (service: ServiceProcess) => {
+      const server = await ServiceProcess.start(
+        'resource server',
+        {
+          ISSUER: new URL(PUBLIC_URL).origin,
+          JWKS_URL: `${service.url}/.well-known/jwks.json`,
+          FEED_URL: `${service.url}/auth/revocations`,
+          FEED_TOKEN: feedToken,
+          ...runtimeEnv,
+        },
+        nodeOptions,
+        RESOURCE_SERVER,
+      );
+      services.push(server);
+      return server;
     };
     const stop = async (service: ServiceProcess) => {
       const code = await service.stop();
@@ -411,6 +481,11 @@ async function main(): Promise<void> {
     };
     log(`seeding ${settings.users} users through POST /auth/register`);
     const seeded = await seed(single.url, settings.users);
+    let resourceServer: ServiceProcess | null = null;
+    if (only.has('rs') || only.has('rs-revocation')) {
+      log('starting the resource server (Fastify), on service A');
+      resourceServer = await startResourceServer(single);
+    }
     let refreshTokens = seeded.refreshTokens;
     let rawSessions =
       only.has('sql') &&
@@ -423,7 +498,9 @@ async function main(): Promise<void> {
         : settings.connections;
     const driverFor = async (scenario: Scenario, service: ServiceProcess): Promise<Slot> => {
       const connections = connectionsOf(scenario);
+      const target = scenario === 'rs-health' || scenario === 'rs-me' ? resourceServer! : service;
       let driver: DriverProcess;
+      let consumers: DriverProcess<FeedConsumersResult> | null = null;
       if (scenario === 'sql') {
         driver = await DriverProcess.start(
           scenario,
@@ -445,26 +522,35 @@ async function main(): Promise<void> {
           poolEnv,
         );
       } else {
+        const http = scenario === 'me-feeds' ? 'me' : scenario;
         driver = await DriverProcess.start(
           scenario,
           {
             kind: 'http',
-            scenario,
-            url: service.url,
+            scenario: http,
+            url: target.url,
             connections,
-            accessTokens: scenario === 'me' ? seeded.accessTokens : undefined,
-            refreshTokens: scenario === 'refresh' ? refreshTokens : undefined,
-            credentials: scenario === 'login' ? seeded.credentials : undefined,
+            accessTokens: http === 'me' || http === 'rs-me' ? seeded.accessTokens : undefined,
+            refreshTokens: http === 'refresh' ? refreshTokens : undefined,
+            credentials: http === 'login' ? seeded.credentials : undefined,
           } satisfies HttpJob,
           workDir,
         );
       }
       drivers.push(driver);
-      const limit = scenario === 'sql' || scenario === 'argon2';
+      if (scenario === 'me-feeds') {
+        consumers = await DriverProcess.start(
+          'feed consumers',
+          { kind: 'feed-consumers', url: service.url, token: feedToken, streams: FEED_CONSUMERS },
+          workDir,
+        );
+        drivers.push(consumers);
+      }
       return {
         scenario,
         driver,
-        service: limit ? null : service,
+        consumers,
+        service: isLimit(scenario) ? null : target,
         serviceCpuS: 0,
         databaseCpuS: 0,
         measuredServiceCpuS: 0,
@@ -492,7 +578,7 @@ async function main(): Promise<void> {
         if (result.result.sessions) rawSessions = result.result.sessions;
         measured.push({
           ...result,
-          workers: scenario === 'sql' || scenario === 'argon2' ? null : workers,
+          workers: isLimit(scenario) ? null : workers,
           round: number,
           connections: connectionsOf(scenario),
         });
@@ -500,10 +586,14 @@ async function main(): Promise<void> {
           `  ${LABELS[scenario]}: ${fixed(result.result.rps, 0)}/s, ` +
             `p99 ${fixed(result.result.latencyMs.p99, 1)} ms, failed ${result.result.failed}`,
         );
+        if (result.feedStreams) {
+          const { opened, lost, heartbeats } = result.feedStreams;
+          log(`  feed streams: ${opened} opened, ${lost} lost, ${heartbeats} heartbeats received`);
+        }
       }
     };
-    const roundScenarios = (['health', 'me', 'refresh', 'sql', 'login', 'argon2'] as const).filter(
-      (scenario) => only.has(scenario),
+    const roundScenarios = ROUND.filter(([, parts]) => parts.some((part) => only.has(part))).map(
+      ([scenario]) => scenario,
     );
 
     // Two identical rounds on one instance: the first gives the figures, the second the memory trend.
@@ -514,30 +604,47 @@ async function main(): Promise<void> {
       rss.round2 = await settle();
     }
 
-    let revocation: RevocationResult | null = null;
-    if (only.has('revocation')) {
-      log(`revocation: ${settings.revocationTrials} logouts on A, polled on B`);
-      const second = await start('service B', 1);
-      revocation = await runOnce(
+    /** Logs out on `from`, then polls `probePath` on `to` with the same token until it is refused. */
+    const propagation = async (from: ServiceProcess, to: ServiceProcess, probePath: string) => {
+      const result = await runOnce(
         {
           kind: 'revocation',
-          urlA: single.url,
-          urlB: second.url,
-          accessTokens: await loginSessions(single.url, seeded, settings.revocationTrials),
+          urlA: from.url,
+          urlB: to.url,
+          probePath,
+          accessTokens: await loginSessions(from.url, seeded, settings.revocationTrials),
           timeoutMs: 5_000,
         },
         workDir,
       );
       log(
-        `  p50 ${fixed(revocation.latencyMs.p50, 1)} ms, p99 ${fixed(revocation.latencyMs.p99, 1)} ms, ` +
-          `${revocation.failures} failed`,
+        `  p50 ${fixed(result.latencyMs.p50, 1)} ms, p99 ${fixed(result.latencyMs.p99, 1)} ms, ` +
+          `${result.failures} failed`,
       );
+      return result;
+    };
+    const revocations: Revocations = { service: null, resourceServer: null };
+    if (only.has('revocation')) {
+      log(`revocation: ${settings.revocationTrials} logouts on A, polled on B`);
+      const second = await start('service B', 1);
+      revocations.service = await propagation(single, second, '/auth/me');
       await stop(second);
     }
+    if (resourceServer && only.has('rs-revocation')) {
+      log(
+        `revocation: ${settings.revocationTrials} logouts on A, polled on the resource server ` +
+          'that follows its feed',
+      );
+      revocations.resourceServer = await propagation(single, resourceServer, '/me');
+    }
+    if (resourceServer) await stop(resourceServer);
     rss.end = await settle();
     await stop(single);
 
-    const clusterScenarios = roundScenarios.filter((s) => s !== 'sql' && s !== 'argon2');
+    // The cluster runs the service's own scenarios: the others measure something else than workers.
+    const clusterScenarios = roundScenarios.filter((scenario) =>
+      (['health', 'me', 'refresh', 'login'] as Scenario[]).includes(scenario),
+    );
     if (only.has('cluster') && clusterScenarios.length > 0) {
       log('starting the service, 2 workers');
       const pair = await start('service C', 2);
@@ -545,7 +652,7 @@ async function main(): Promise<void> {
       await stop(pair);
     }
 
-    const report = buildReport(settings, measured, revocation, rss, {
+    const report = buildReport(settings, measured, revocations, rss, {
       database: database.description,
       loadAtStart,
       busyAtStart,
@@ -570,19 +677,22 @@ async function main(): Promise<void> {
 function buildReport(
   settings: Settings,
   measured: Measured[],
-  revocation: RevocationResult | null,
+  revocations: Revocations,
   rss: Rss,
   context: { database: string; loadAtStart: number[]; busyAtStart: number },
 ): { text: string; json: unknown; svg: string } {
   const find = (scenario: Scenario, round: number, workers: number | null) =>
     measured.find((m) => m.scenario === scenario && m.round === round && m.workers === workers);
-  const rps = (scenario: Scenario, round = 1) =>
-    find(scenario, round, scenario === 'sql' || scenario === 'argon2' ? null : 1)?.result.rps ??
-    NaN;
+  const single = (scenario: Scenario, round = 1) =>
+    find(scenario, round, isLimit(scenario) ? null : 1);
+  const rps = (scenario: Scenario, round = 1) => single(scenario, round)?.result.rps ?? NaN;
   const ratios = (round: number) => ({
     guarded: rps('me', round) / rps('health', round),
     refresh: rps('refresh', round) / rps('sql', round),
     login: rps('login', round) / rps('argon2', round),
+    resourceServerGuarded: rps('rs-me', round) / rps('rs-health', round),
+    /** The share of `/auth/me` throughput lost while the feed streams were open. */
+    feedConsumersCost: 1 - rps('me-feeds', round) / rps('me', round),
   });
   const row = (m: Measured): Row => ({
     key: `${m.scenario}@${m.workers ?? '-'}#${m.round}`,
@@ -609,12 +719,26 @@ function buildReport(
   const settled = (reading: RssReading | null) => reading?.settled ?? NaN;
   const growth = (settled(rss.round2) - settled(rss.round1)) / settled(rss.round1);
   const percent = (value: number) => `${value >= 0 ? '+' : ''}${fixed(value * 100, 1)}%`;
+  const propagation = (name: string, result: RevocationResult | null): Target => ({
+    name: result ? `${name}, p50 / p99 (${result.trials} trials, ${result.failures} failed)` : name,
+    value: result
+      ? `${fixed(result.latencyMs.p50, 1)} / ${fixed(result.latencyMs.p99, 1)} ms`
+      : '-',
+    goal: 'p99 < 100 ms',
+    met: !!result && result.failures === 0 && result.latencyMs.p99 < 100,
+  });
   const targets: Target[] = [
     {
       name: 'guarded / unguarded (GET /auth/me ÷ GET /health)',
       value: fixed(first.guarded, 2),
       goal: '≥ 0.80',
       met: first.guarded >= 0.8,
+    },
+    {
+      name: 'resource server guarded / unguarded (GET /me ÷ GET /health)',
+      value: fixed(first.resourceServerGuarded, 2),
+      goal: '≥ 0.80',
+      met: first.resourceServerGuarded >= 0.8,
     },
     {
       name: 'refresh ÷ raw rotation SQL',
@@ -628,15 +752,15 @@ function buildReport(
       goal: '≥ 0.85',
       met: first.login >= 0.85,
     },
+    propagation('revocation A→B', revocations.service),
+    propagation('revocation service → resource server', revocations.resourceServer),
     {
-      name: revocation
-        ? `revocation A→B, p50 / p99 (${revocation.trials} trials, ${revocation.failures} failed)`
-        : 'revocation A→B',
-      value: revocation
-        ? `${fixed(revocation.latencyMs.p50, 1)} / ${fixed(revocation.latencyMs.p99, 1)} ms`
-        : '-',
-      goal: 'p99 < 100 ms',
-      met: !!revocation && revocation.failures === 0 && revocation.latencyMs.p99 < 100,
+      name: `${FEED_CONSUMERS} idle feed streams: GET /auth/me req/s lost`,
+      value:
+        `${fixed(first.feedConsumersCost * 100, 1)}% ` +
+        `(${fixed(rps('me'), 0)} → ${fixed(rps('me-feeds'), 0)}/s)`,
+      goal: '< 5%',
+      met: first.feedConsumersCost < 0.05,
     },
     {
       name: `RSS after the run (1 worker, after ${settings.settle} s idle)`,
@@ -664,9 +788,20 @@ function buildReport(
     loadAverageAtEnd: roundedLoad(),
     database: context.database,
   };
+  const feeds = single('me-feeds')?.feedStreams;
   const extra = [
     `Round 2 ratios (same instance, same work): guarded ${fixed(second.guarded, 2)}, ` +
-      `refresh ${fixed(second.refresh, 2)}, login ${fixed(second.login, 2)}.`,
+      `refresh ${fixed(second.refresh, 2)}, login ${fixed(second.login, 2)}, ` +
+      `resource server guarded ${fixed(second.resourceServerGuarded, 2)}, ` +
+      `feed streams' cost ${fixed(second.feedConsumersCost * 100, 1)}%.`,
+    `${FEED_CONSUMERS} idle feed streams, round 1: the service's CPU per GET /auth/me ` +
+      `${fixed(single('me')?.serviceCpuUsPerRequest ?? NaN, 1)} → ` +
+      `${fixed(single('me-feeds')?.serviceCpuUsPerRequest ?? NaN, 1)} µs with them; ` +
+      (feeds
+        ? `${feeds.opened} streams opened in all (${FEED_CONSUMERS} before each slice, closed ` +
+          `after it), ${feeds.lost} lost, ` +
+          `${feeds.heartbeats} heartbeats and ${feeds.events} events received.`
+        : 'not run.'),
     `RSS of the 1-worker service, right after the load → after ${settings.settle} s idle: ` +
       `${fixed(rss.idle, 0)} MB at start, round 1 ${describe(rss.round1)}, ` +
       `round 2 ${describe(rss.round2)}, at the end ${describe(rss.end)}.`,
@@ -679,6 +814,11 @@ function buildReport(
   const failures = rows.filter((r) => r.failed > 0);
   if (failures.length) {
     extra.push(`WARNING: failed requests in ${failures.map((r) => r.label).join(', ')}.`);
+  }
+  if (feeds && feeds.lost > 0) {
+    extra.push(
+      `WARNING: the service dropped ${feeds.lost} idle feed stream(s) while they were held.`,
+    );
   }
   if (context.busyAtStart > 0.25) {
     extra.push(
@@ -701,7 +841,8 @@ function buildReport(
       rows,
       targets,
       ratios: { round1: first, round2: second },
-      revocation,
+      revocation: revocations.service,
+      resourceServerRevocation: revocations.resourceServer,
       rssMb: rss,
       scenarios: measured.map((m) => ({
         ...m,

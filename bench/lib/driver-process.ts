@@ -1,14 +1,26 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Command, Job, LoadJob, LoadResult, Report, RevocationJob } from './jobs';
-import type { RevocationResult } from './jobs';
+import type {
+  Command,
+  FeedConsumersJob,
+  FeedConsumersResult,
+  Job,
+  LoadJob,
+  LoadResult,
+  Report,
+  RevocationJob,
+  RevocationResult,
+} from './jobs';
 
 const ROOT = resolve(__dirname, '../..');
 let jobNumber = 0;
 
-/** One bench/driver.ts process, commanded over its IPC channel. */
-export class DriverProcess {
+/**
+ * One bench/driver.ts process, commanded over its IPC channel; `R` is what its job reports at the
+ * end (a load's LoadResult, or the feed consumers' FeedConsumersResult).
+ */
+export class DriverProcess<R = LoadResult> {
   private readonly reports: Report[] = [];
   private waiting: ((report: Report) => void) | null = null;
   private exited: Promise<number | null>;
@@ -30,13 +42,27 @@ export class DriverProcess {
   }
 
   /** Starts a driver for `job` and waits until it is ready (connected, hashed, and so on). */
-  static async start(
+  static start(
     name: string,
     job: LoadJob,
     workDir: string,
+    env?: Record<string, string>,
+  ): Promise<DriverProcess>;
+  static start(
+    name: string,
+    job: FeedConsumersJob,
+    workDir: string,
+  ): Promise<DriverProcess<FeedConsumersResult>>;
+  static async start(
+    name: string,
+    job: LoadJob | FeedConsumersJob,
+    workDir: string,
     env: Record<string, string> = {},
-  ): Promise<DriverProcess> {
-    const driver = new DriverProcess(name, spawnDriver(job, workDir, env));
+  ): Promise<DriverProcess<LoadResult | FeedConsumersResult>> {
+    const driver = new DriverProcess<LoadResult | FeedConsumersResult>(
+      name,
+      spawnDriver(job, workDir, env),
+    );
     await driver.expect('ready');
     return driver;
   }
@@ -48,12 +74,25 @@ export class DriverProcess {
     return report.type === 'ran' ? report.ok : 0;
   }
 
-  /** The sum of the measured slices; the driver then exits. */
-  async finish(): Promise<LoadResult> {
+  /** Feed consumers: opens their streams; resolves with how many the service answered with 200. */
+  async open(): Promise<number> {
+    this.send({ type: 'open' });
+    const report = await this.expect('opened');
+    return report.type === 'opened' ? report.streams : 0;
+  }
+
+  /** Feed consumers: closes their streams. */
+  async close(): Promise<void> {
+    this.send({ type: 'close' });
+    await this.expect('closed');
+  }
+
+  /** The sum of the measured slices (or what the consumers saw); the driver then exits. */
+  async finish(): Promise<R> {
     this.send({ type: 'finish' });
     const report = await this.expect('result');
     await this.exited;
-    return (report as Extract<Report, { type: 'result' }>).result as LoadResult;
+    return (report as Extract<Report, { type: 'result' }>).result as R;
   }
 
   kill(): void {

@@ -6,14 +6,15 @@
  * machine that other work shares; it reports the sum of its slices at the end.
  */
 
-export type HttpScenario = 'health' | 'me' | 'refresh' | 'login';
+/** The service's routes, and the resource server's (`rs-`): its public and its guarded route. */
+export type HttpScenario = 'health' | 'me' | 'refresh' | 'login' | 'rs-health' | 'rs-me';
 
 export interface HttpJob {
   kind: 'http';
   scenario: HttpScenario;
   url: string;
   connections: number;
-  /** me: access tokens to rotate through. */
+  /** me, rs-me: access tokens to rotate through. */
   accessTokens?: string[];
   /** refresh: session id → its live refresh token; each token is sent once. */
   refreshTokens?: Record<string, string>;
@@ -37,27 +38,47 @@ export interface Argon2Job {
   password: string;
 }
 
+/**
+ * Idle revocation-feed consumers: on 'open' the driver opens `streams` event streams of
+ * `GET /auth/revocations` and answers once each has its 200, on 'close' it closes them all.
+ */
+export interface FeedConsumersJob {
+  kind: 'feed-consumers';
+  url: string;
+  /** One of the service's REVOCATION_FEED_TOKENS. */
+  token: string;
+  streams: number;
+}
+
 export interface RevocationJob {
   kind: 'revocation';
   /** Where the logout goes, and where the access token is polled. */
   urlA: string;
   urlB: string;
+  /** The guarded route polled on B: `/auth/me` on the service, `/me` on the resource server. */
+  probePath: string;
   accessTokens: string[];
   /** Give up on one trial after this long. */
   timeoutMs: number;
 }
 
 export type LoadJob = HttpJob | SqlJob | Argon2Job;
-export type Job = LoadJob | RevocationJob;
+export type Job = LoadJob | FeedConsumersJob | RevocationJob;
 
-/** Orchestrator → driver. */
-export type Command = { type: 'run'; seconds: number; measure: boolean } | { type: 'finish' };
+/** Orchestrator → driver; 'open' and 'close' are for feed consumers. */
+export type Command =
+  | { type: 'run'; seconds: number; measure: boolean }
+  | { type: 'open' }
+  | { type: 'close' }
+  | { type: 'finish' };
 
 /** Driver → orchestrator. */
 export type Report =
   | { type: 'ready' }
   | { type: 'ran'; ok: number }
-  | { type: 'result'; result: LoadResult | RevocationResult };
+  | { type: 'opened'; streams: number }
+  | { type: 'closed' }
+  | { type: 'result'; result: LoadResult | FeedConsumersResult | RevocationResult };
 
 export interface Latency {
   p50: number;
@@ -82,6 +103,16 @@ export interface LoadResult {
   refreshTokens?: Record<string, string>;
   /** sql: the sessions at their live tokens afterwards, for the next round. */
   sessions?: SqlJob['sessions'];
+}
+
+export interface FeedConsumersResult {
+  /** Streams opened with a 200, over every 'open'. */
+  opened: number;
+  /** Streams that ended or failed while held open: the service dropped a consumer. */
+  lost: number;
+  /** Comment lines (`: ping`) and events received, over all streams. */
+  heartbeats: number;
+  events: number;
 }
 
 export interface RevocationResult {

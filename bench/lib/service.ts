@@ -4,10 +4,19 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
 const MAIN = resolve(__dirname, '../../dist/main.js');
+/** The bench's resource server (bench/resource-server-app.ts), run through ts-node as the bench is. */
+export const RESOURCE_SERVER = [
+  '-r',
+  'ts-node/register/transpile-only',
+  resolve(__dirname, '../resource-server-app.ts'),
+];
 const START_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 40_000;
 
-/** The built service (`node dist/main.js`) in a process of its own, on 127.0.0.1. */
+/**
+ * The built service (`node dist/main.js`), or another server of the bench's such as its resource
+ * server, in a process of its own on 127.0.0.1.
+ */
 export class ServiceProcess {
   private readonly output: string[] = [];
   private exited: Promise<number | null>;
@@ -28,16 +37,18 @@ export class ServiceProcess {
   }
 
   /**
-   * Starts the service and resolves once it serves: it sends 'ready' over the IPC channel (in a
-   * cluster, once every worker listens), whatever the log level.
+   * Starts the service (or the script `entry` names, after the node options) and resolves once it
+   * serves: it sends 'ready' over the IPC channel (in a cluster, once every worker listens),
+   * whatever the log level.
    */
   static async start(
     name: string,
     env: Record<string, string>,
     nodeOptions: string[] = [],
+    entry: string[] = [MAIN],
   ): Promise<ServiceProcess> {
     const port = await freePort();
-    const child = spawn(process.execPath, [...nodeOptions, MAIN], {
+    const child = spawn(process.execPath, [...nodeOptions, ...entry], {
       env: { ...passedThrough(), ...env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
