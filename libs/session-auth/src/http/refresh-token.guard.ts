@@ -15,7 +15,8 @@ import { ACCESS_STRATEGY, REFRESH_STRATEGY } from './strategies';
  */
 @Injectable()
 export class RefreshTokenGuard extends AuthGuard(REFRESH_STRATEGY) {
-  constructor(private readonly options: ResolvedSessionAuthOptions) {
+  // Not `options`: Passport's AuthGuard reads its own authenticate options from that property.
+  constructor(private readonly sessionAuth: ResolvedSessionAuthOptions) {
     super();
   }
 
@@ -23,7 +24,7 @@ export class RefreshTokenGuard extends AuthGuard(REFRESH_STRATEGY) {
     try {
       return (await super.canActivate(context)) as boolean;
     } catch (error) {
-      observeRefreshFailure(this.options.observer, error);
+      observeRefreshFailure(this.sessionAuth.observer, error);
       throw error;
     }
   }
