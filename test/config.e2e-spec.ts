@@ -1,7 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import request from 'supertest';
 import { createTestApp, spawnService } from './support/test-app';
 
@@ -87,6 +88,34 @@ describe('configuration', () => {
     expect(readdirSync(productionDataDir)).toEqual([]);
   });
 
+  it('processes starting together on a fresh DATA_DIR never read a development key half written', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'session-config-race-'));
+    // Six processes create the keys of the same 300 fresh folders at once, as services (or cluster
+    // workers) starting together on a new DATA_DIR do; each counts the keys it read empty or
+    // different from what the folder holds once all are done.
+    const script = `
+      const { withDevelopmentKeys } = require(${JSON.stringify(resolve('dist/config/development-keys.js'))});
+      const out = [];
+      for (let i = 0; i < 300; i++) {
+        const keys = withDevelopmentKeys({}, false, require('node:path').join(process.argv[1], String(i)));
+        out.push(keys.refreshTokenSecret, keys.privateKey);
+      }
+      process.stdout.write(JSON.stringify(out));`;
+    try {
+      const runs = await Promise.all(Array.from({ length: 6 }, () => runNode(script, fresh)));
+      for (let i = 0; i < 300; i++) {
+        const dir = join(fresh, String(i), 'keys');
+        expect(readdirSync(dir).sort()).toEqual(['access-private.pem', 'refresh-secret']);
+        const secret = readFileSync(join(dir, 'refresh-secret'), 'utf8');
+        const key = readFileSync(join(dir, 'access-private.pem'), 'utf8');
+        expect(secret.length).toBeGreaterThan(32);
+        for (const run of runs) expect([run[2 * i], run[2 * i + 1]]).toEqual([secret, key]);
+      }
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
   it('production starts with explicit keys (a PEM on one line with \\n, as env files carry it)', async () => {
     const t = await createTestApp({
       env: {
@@ -120,4 +149,12 @@ async function runService(
   clearTimeout(timer);
   const lines = (text: string) => text.split('\n').filter((line) => line.trim() !== '');
   return { code, stdout: lines(output.stdout), stderr: lines(output.stderr) };
+}
+
+function runNode(script: string, arg: string): Promise<string[]> {
+  return new Promise((done, fail) =>
+    execFile(process.execPath, ['-e', script, arg], { maxBuffer: 64 << 20 }, (error, stdout) =>
+      error ? fail(error) : done(JSON.parse(stdout) as string[]),
+    ),
+  );
 }

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface ConfiguredKeys {
@@ -42,12 +42,18 @@ function developmentKey(dataDir: string, name: string, generate: () => string): 
   if (existsSync(file)) return readFileSync(file, 'utf8');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const value = generate();
-  // 'wx' so that two processes starting together never overwrite each other's key.
+  // Written whole under a name of this process's own, then linked into place: the key appears
+  // with all of its content at once, so a process starting beside this one never reads it half
+  // written (or empty), and link's EEXIST means another process's key won: use that one.
+  const draft = `${file}.${process.pid}.${randomBytes(6).toString('hex')}`;
+  writeFileSync(draft, value, { mode: 0o600, flag: 'wx' });
   try {
-    writeFileSync(file, value, { mode: 0o600, flag: 'wx' });
+    linkSync(draft, file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8');
     throw error;
+  } finally {
+    rmSync(draft, { force: true });
   }
   return value;
 }
