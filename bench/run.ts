@@ -219,16 +219,13 @@ async function seedRawSessions(databaseUrl: string, userIds: string[], count: nu
     const sessions: SqlJob['sessions'] = [];
     for (let i = 0; i < count; i++) {
       const row = await client.query<{ session_id: string; token_id: string }>(
-        `WITH new_session AS (
-           INSERT INTO sessions (id, user_id, created_at, last_used_at, auth_time, expires_at,
-                                 absolute_expires_at, current_token_id, user_agent, ip)
-           VALUES ($1, $2, now(), now(), now(), now() + interval '7 days',
-                   now() + interval '30 days', $3, 'bench', '127.0.0.1')
-         )
-         INSERT INTO refresh_tokens (id, session_id, token_hash, parent_id, issued_at, expires_at)
-         VALUES ($3, $1, $4, NULL, now(), now() + interval '7 days')
-         RETURNING session_id, id AS token_id`,
-        [randomUUID(), userIds[i % userIds.length], randomUUID(), randomBytes(32)],
+        `INSERT INTO sessions (id, user_id, created_at, last_used_at, auth_time, expires_at,
+                               absolute_expires_at, current_token_id, current_issued_at,
+                               user_agent, ip)
+         VALUES ($1, $2, now(), now(), now(), now() + interval '7 days',
+                 now() + interval '30 days', $3, now(), 'bench', '127.0.0.1')
+         RETURNING id AS session_id, current_token_id AS token_id`,
+        [randomUUID(), userIds[i % userIds.length], randomUUID()],
       );
       sessions.push({
         sessionId: row.rows[0].session_id,

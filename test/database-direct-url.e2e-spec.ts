@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
-import { me, registerUser, sleep } from './factories/users';
+import { me, meUntilRefused, registerUser, sleep } from './factories/users';
 import { TcpProxy } from './support/tcp-proxy';
 import { createTestApp, TEST_DATA_DIR, TestApp } from './support/test-app';
 import { createTestSchema, directUrlFor, dropTestSchema, queryRows } from './support/test-database';
@@ -48,13 +48,7 @@ describe('DATABASE_DIRECT_URL', () => {
           .post('/auth/logout')
           .set('Authorization', `Bearer ${tokens.accessToken}`)
           .expect(204);
-        const answeredAt = Date.now();
-        let status = 200;
-        while (status === 200 && Date.now() - answeredAt < 1_000) {
-          await sleep(20);
-          status = (await me(b.url, tokens.accessToken)).status;
-        }
-        expect(status).toBe(401);
+        expect((await meUntilRefused(b.url, tokens.accessToken, 1_000)).status).toBe(401);
       }
     });
 
@@ -78,13 +72,9 @@ describe('DATABASE_DIRECT_URL', () => {
       } finally {
         await direct.restore();
       }
-      const restoredAt = Date.now();
-      let status = 200;
-      while (status === 200 && Date.now() - restoredAt < 5_000) {
-        await sleep(50);
-        status = (await me(b.url, tokens.accessToken)).status;
-      }
-      expect(status).toBe(401);
+      expect((await meUntilRefused(b.url, tokens.accessToken, 5_000, Date.now(), 50)).status).toBe(
+        401,
+      );
     });
   });
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { registerUser, sleep } from './factories/users';
 import { createTestApp, jsonLogs } from './support/test-app';
 import { queryRows } from './support/test-database';
@@ -6,7 +7,7 @@ import { queryRows } from './support/test-database';
 const DAY = 86_400_000;
 
 describe('housekeeping', () => {
-  it('deletes sessions (and their tokens) ended over 30 days ago, and events over 90 days old', async () => {
+  it('deletes sessions ended over 30 days ago, and events over 90 days old', async () => {
     const first = await createTestApp();
     const { tokens } = await registerUser(first.url);
     const userId = tokens.user.id;
@@ -15,15 +16,18 @@ describe('housekeeping', () => {
       const id = randomUUID();
       await queryRows(
         first.databaseUrl,
-        `INSERT INTO sessions (id, user_id, created_at, last_used_at, auth_time, expires_at, absolute_expires_at, revoked_at)
-         VALUES ($1, $2, $3, $3, $3, $4, $5, $6)`,
-        [id, userId, ago(60), fields.expiresAt, fields.absolute, fields.revokedAt ?? null],
-      );
-      await queryRows(
-        first.databaseUrl,
-        `INSERT INTO refresh_tokens (id, session_id, token_hash, issued_at, expires_at)
-         VALUES ($1, $2, '\\x00', $3, $4)`,
-        [randomUUID(), id, ago(60), fields.expiresAt],
+        `INSERT INTO sessions (id, user_id, created_at, last_used_at, auth_time, expires_at,
+                               absolute_expires_at, revoked_at, current_token_id, current_issued_at)
+         VALUES ($1, $2, $3, $3, $3, $4, $5, $6, $7, $3)`,
+        [
+          id,
+          userId,
+          ago(60),
+          fields.expiresAt,
+          fields.absolute,
+          fields.revokedAt ?? null,
+          randomUUID(),
+        ],
       );
       return id;
     };
@@ -57,12 +61,6 @@ describe('housekeeping', () => {
       expect(ids).toEqual(expect.arrayContaining([tokens.sessionId, revokedRecently]));
       expect(ids).not.toContain(revokedLongAgo);
       expect(ids).not.toContain(idleLongAgo);
-      const orphans = await queryRows(
-        second.databaseUrl,
-        'SELECT id FROM refresh_tokens WHERE session_id = ANY($1)',
-        [[revokedLongAgo, idleLongAgo]],
-      );
-      expect(orphans).toHaveLength(0);
       const events = await queryRows<{ at: Date }>(
         second.databaseUrl,
         `SELECT at FROM security_events WHERE user_id = $1 AND at < now() - interval '80 days'`,
@@ -121,6 +119,96 @@ describe('housekeeping', () => {
       );
     } finally {
       await second.close();
+    }
+  });
+
+  it('deletes ended sessions and old events in batches, two instances at once, never waiting for a held session', async () => {
+    const first = await createTestApp();
+    const { tokens } = await registerUser(first.url);
+    await first.stop();
+    const url = first.databaseUrl;
+    // 2,500 sessions ended long ago (idle, revoked, past their absolute end), 3 live ones, and
+    // 12,000 events past their retention: several batches of each.
+    await queryRows(
+      url,
+      `INSERT INTO sessions (id, user_id, created_at, last_used_at, auth_time, expires_at,
+                             absolute_expires_at, revoked_at, current_token_id, current_issued_at)
+       SELECT gen_random_uuid(), $1, now() - interval '90 days', now() - interval '90 days',
+              now() - interval '90 days',
+              CASE WHEN n % 3 = 0 THEN now() - interval '31 days' ELSE now() + interval '1 day' END,
+              CASE WHEN n % 3 = 1 THEN now() - interval '40 days' ELSE now() + interval '1 day' END,
+              CASE WHEN n % 3 = 2 THEN now() - interval '31 days' END,
+              gen_random_uuid(), now() - interval '90 days'
+         FROM generate_series(1, 2500) n`,
+      [tokens.user.id],
+    );
+    // (An absolute end in the past always comes with an idle end no later than it.)
+    await queryRows(
+      url,
+      `UPDATE sessions SET expires_at = absolute_expires_at WHERE absolute_expires_at < expires_at`,
+    );
+    await queryRows(
+      url,
+      `INSERT INTO security_events (user_id, type, at)
+       SELECT $1, 'login', now() - interval '100 days' FROM generate_series(1, 12000)`,
+      [tokens.user.id],
+    );
+    const [held] = await queryRows<{ id: string }>(
+      url,
+      `SELECT id FROM sessions WHERE revoked_at IS NOT NULL LIMIT 1`,
+    );
+    // A transaction holds one ended session, as a refresh or a revocation would.
+    const holder = new Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE', [held.id]);
+
+      const [a, b] = await Promise.all([
+        createTestApp({ databaseUrl: url }),
+        createTestApp({ databaseUrl: url }),
+      ]);
+      try {
+        const ended = async () =>
+          (
+            await queryRows<{ id: string }>(
+              url,
+              `SELECT id FROM sessions WHERE expires_at < now() - interval '30 days'
+                  OR revoked_at < now() - interval '30 days'`,
+            )
+          ).map((row) => row.id);
+        const deadline = Date.now() + 30_000;
+        while ((await ended()).length > 1) {
+          expect(Date.now()).toBeLessThan(deadline);
+          await sleep(100);
+        }
+        // Done while the transaction still holds its session: housekeeping skipped it.
+        expect(await ended()).toEqual([held.id]);
+        const [{ old }] = await queryRows<{ old: number }>(
+          url,
+          `SELECT count(*)::int AS old FROM security_events WHERE at < now() - interval '90 days'`,
+        );
+        expect(old).toBe(0);
+        const live = await queryRows(url, 'SELECT id FROM sessions WHERE expires_at > now()');
+        expect(live.map((row) => row.id)).toContain(tokens.sessionId);
+        for (const app of [a, b]) {
+          expect(
+            jsonLogs(app).filter(
+              (line) => line.msg === 'Housekeeping failed; next hour will retry',
+            ),
+          ).toEqual([]);
+        }
+        const deleted = [a, b]
+          .flatMap((app) => jsonLogs(app))
+          .filter((line) => line.msg === 'Housekeeping done')
+          .reduce((sum, line) => sum + Number(line.sessions), 0);
+        expect(deleted).toBeLessThanOrEqual(2499);
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
     }
   });
 });

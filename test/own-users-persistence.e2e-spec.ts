@@ -148,8 +148,8 @@ describe('persistence for an app with its own users', () => {
       `SELECT conname, confrelid::regclass::text AS target FROM pg_constraint
         WHERE contype = 'f' AND connamespace = current_schema()::regnamespace`,
     );
-    // The only foreign key is the library's own, from refresh tokens to their session.
-    expect(foreignKeys.map((fk) => fk.target)).toEqual(['sessions']);
+    // No foreign key at all: none to the host's users, and the library's tables need none.
+    expect(foreignKeys).toEqual([]);
     await expect(assertSessionAuthSchema(dataSource, false)).resolves.toBeUndefined();
     // Built-in mode here would take the host's table for its accounts: the check says so.
     await expect(assertSessionAuthSchema(dataSource, true)).rejects.toThrow(
@@ -354,13 +354,13 @@ describe('the start-time schema check', () => {
 
   it('names the missing tables and the core migrations on an empty schema', async () => {
     await expect(assertSessionAuthSchema(dataSource, false)).rejects.toThrow(
-      `SessionAuthModule: tables "sessions", "refresh_tokens", "security_events", "login_failures", "user_role_changes", "session_revocations", "sessions_revoked_before" are missing: add SESSION_AUTH_CORE_MIGRATIONS to your DataSource's migrations`,
+      `SessionAuthModule: tables "sessions", "security_events", "login_failures", "user_role_changes", "session_revocations", "sessions_revoked_before" are missing: add SESSION_AUTH_CORE_MIGRATIONS to your DataSource's migrations`,
     );
   });
 
   it('names the users table and the built-in migrations in built-in mode', async () => {
     await expect(assertSessionAuthSchema(dataSource, true)).rejects.toThrow(
-      `SessionAuthModule: tables "users", "sessions", "refresh_tokens", "security_events", "login_failures", "session_revocations", "sessions_revoked_before" are missing: add SESSION_AUTH_MIGRATIONS to your DataSource's migrations`,
+      `SessionAuthModule: tables "users", "sessions", "security_events", "login_failures", "session_revocations", "sessions_revoked_before" are missing: add SESSION_AUTH_MIGRATIONS to your DataSource's migrations`,
     );
   });
 
@@ -371,7 +371,7 @@ describe('the start-time schema check', () => {
       await dataSource.undoLastMigration();
     }
     await expect(assertSessionAuthSchema(dataSource, false)).rejects.toThrow(
-      /tables "sessions", "refresh_tokens", "security_events", "login_failures", "user_role_changes", "session_revocations", "sessions_revoked_before" are missing/,
+      /tables "sessions", "security_events", "login_failures", "user_role_changes", "session_revocations", "sessions_revoked_before" are missing/,
     );
     const left = await dataSource.query(
       `SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace

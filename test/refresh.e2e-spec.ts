@@ -35,36 +35,41 @@ describe('refresh: rotation, grace window, reuse detection', () => {
       decodeJwt(tokens.refreshToken).payload.jti,
     );
     await me(t.url, rotated.accessToken).expect(200);
-    // The chain is stored: the old token is used and names its successor.
-    const rows = await queryRows<{ id: string; used_at: Date | null; successor_id: string | null }>(
-      t.databaseUrl,
-      'SELECT id, used_at, successor_id FROM refresh_tokens WHERE session_id = $1 ORDER BY issued_at, used_at NULLS LAST',
-      [tokens.sessionId],
-    );
-    expect(rows).toHaveLength(2);
-    const successorJti = decodeJwt(rotated.refreshToken).payload.jti;
-    expect(rows.find((row) => row.id === decodeJwt(tokens.refreshToken).payload.jti)).toMatchObject(
-      {
-        successor_id: successorJti,
-        used_at: expect.any(Date),
-      },
-    );
+    // The session names the successor as its live token and the presented one as its predecessor.
+    const [row] = await liveTokens(t, tokens.sessionId);
+    expect(row).toEqual({
+      current_token_id: decodeJwt(rotated.refreshToken).payload.jti,
+      previous_token_id: decodeJwt(tokens.refreshToken).payload.jti,
+    });
   });
 
-  it('stores only a hash of each refresh token', async () => {
+  it('stores no refresh token, nor any hash of one: the session keeps token ids only', async () => {
     const { tokens } = await registerUser(t.url);
-    const rows = await queryRows<{ token_hash: Buffer }>(
-      t.databaseUrl,
-      'SELECT token_hash FROM refresh_tokens WHERE session_id = $1',
-      [tokens.sessionId],
-    );
-    expect(rows[0].token_hash).toHaveLength(32);
+    const rotated = (await refresh(t.url, tokens.refreshToken).expect(200)).body as TokenResponse;
     const dump = JSON.stringify(
-      await queryRows(t.databaseUrl, 'SELECT * FROM refresh_tokens WHERE session_id = $1', [
-        tokens.sessionId,
-      ]),
+      await queryRows(t.databaseUrl, 'SELECT * FROM sessions WHERE id = $1', [tokens.sessionId]),
     );
-    expect(dump).not.toContain(tokens.refreshToken.split('.')[2]);
+    for (const token of [tokens.refreshToken, rotated.refreshToken]) {
+      expect(dump).not.toContain(token.split('.')[2]);
+    }
+    expect(await tablesWithRowsOf(t, tokens.sessionId)).toEqual({ sessions: 1 });
+  });
+
+  it('after 1,000 refreshes a session holds the rows and bytes it held after one, and its first token is still reuse', async () => {
+    const { tokens } = await registerUser(t.url);
+    let current = (await refresh(t.url, tokens.refreshToken).expect(200)).body as TokenResponse;
+    const afterOne = await storageOf(t, tokens.sessionId);
+    for (let i = 1; i < 1_000; i++) {
+      current = (await refresh(t.url, current.refreshToken).expect(200)).body as TokenResponse;
+    }
+    expect(await storageOf(t, tokens.sessionId)).toEqual(afterOne);
+    // The first token of the chain, 1,000 rotations ago: reuse, and the whole session goes.
+    const reused = await refresh(t.url, tokens.refreshToken).expect(401);
+    expect(reused.body.code).toBe('refresh_token_reused');
+    expect((await refresh(t.url, current.refreshToken).expect(401)).body.code).toBe(
+      'session_revoked',
+    );
+    await me(t.url, current.accessToken).expect(401);
   });
 
   it('20 parallel refreshes with one token: all 200, one successor, no fork', async () => {
@@ -78,12 +83,13 @@ describe('refresh: rotation, grace window, reuse detection', () => {
     );
     expect(successors.size).toBe(1);
     expect(new Set(responses.map((response) => response.body.refreshToken)).size).toBe(1);
-    const [{ count }] = await queryRows<{ count: string }>(
-      t.databaseUrl,
-      'SELECT count(*) FROM refresh_tokens WHERE session_id = $1',
-      [tokens.sessionId],
-    );
-    expect(Number(count)).toBe(2);
+    // One rotation happened: the successor is live, the presented token its predecessor.
+    expect(await liveTokens(t, tokens.sessionId)).toEqual([
+      {
+        current_token_id: [...successors][0],
+        previous_token_id: decodeJwt(tokens.refreshToken).payload.jti,
+      },
+    ]);
     // Every access token handed out works, and the one successor rotates on.
     for (const response of responses) await me(t.url, response.body.accessToken).expect(200);
     await refresh(t.url, responses[0].body.refreshToken).expect(200);
@@ -140,11 +146,9 @@ describe('refresh: rotation, grace window, reuse detection', () => {
     expect(response.body.code).toBe(code);
   });
 
-  it('refuses a token whose stored row is gone as invalid', async () => {
+  it('refuses a token whose session is gone (deleted by housekeeping) as invalid', async () => {
     const { tokens } = await registerUser(t.url);
-    await queryRows(t.databaseUrl, 'DELETE FROM refresh_tokens WHERE session_id = $1', [
-      tokens.sessionId,
-    ]);
+    await queryRows(t.databaseUrl, 'DELETE FROM sessions WHERE id = $1', [tokens.sessionId]);
     expect((await refresh(t.url, tokens.refreshToken).expect(401)).body.code).toBe(
       'refresh_token_invalid',
     );
@@ -234,3 +238,42 @@ describe('refresh: idle and absolute lifetimes', () => {
     }
   });
 });
+
+function liveTokens(t: TestApp, sessionId: string) {
+  return queryRows<{ current_token_id: string; previous_token_id: string | null }>(
+    t.databaseUrl,
+    'SELECT current_token_id, previous_token_id FROM sessions WHERE id = $1',
+    [sessionId],
+  );
+}
+
+/** Rows naming the session, in every table of the schema that has a `session_id` (or is `sessions`). */
+async function tablesWithRowsOf(t: TestApp, sessionId: string): Promise<Record<string, number>> {
+  const tables = await queryRows<{ table_name: string }>(
+    t.databaseUrl,
+    `SELECT table_name FROM information_schema.columns
+      WHERE table_schema = current_schema() AND column_name = 'session_id'
+      ORDER BY table_name`,
+  );
+  const counts: Record<string, number> = {};
+  for (const { table_name: table } of [...tables, { table_name: 'sessions' }]) {
+    const column = table === 'sessions' ? 'id' : 'session_id';
+    const [{ count }] = await queryRows<{ count: string }>(
+      t.databaseUrl,
+      `SELECT count(*) FROM "${table}" WHERE ${column} = $1`,
+      [sessionId],
+    );
+    if (Number(count) > 0) counts[table] = Number(count);
+  }
+  return counts;
+}
+
+/** What the database holds for a session: its rows in every table, and the session row's bytes. */
+async function storageOf(t: TestApp, sessionId: string) {
+  const [{ bytes }] = await queryRows<{ bytes: number }>(
+    t.databaseUrl,
+    'SELECT pg_column_size(s.*) AS bytes FROM sessions s WHERE id = $1',
+    [sessionId],
+  );
+  return { rows: await tablesWithRowsOf(t, sessionId), bytes };
+}

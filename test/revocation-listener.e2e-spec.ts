@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { me, registerUser, sleep } from './factories/users';
+import { me, meUntilRefused, registerUser } from './factories/users';
 import { createTwoInstances, type DatabaseProxy, TwoInstances } from './support/app-behind-proxy';
 import type { TestApp } from './support/test-app';
 
@@ -32,12 +32,7 @@ describe('revocation listener on a half-open connection', () => {
 
     // The listener's query timeout (2 s), a reconnect (1 s) and a catch-up read: generous room for
     // a loaded machine, far below the minutes a half-open connection would otherwise hang.
-    const deadline = Date.now() + 20_000;
-    let response = await me(b.url, tokens.accessToken);
-    while (response.status === 200 && Date.now() < deadline) {
-      await sleep(100);
-      response = await me(b.url, tokens.accessToken);
-    }
+    const response = await meUntilRefused(b.url, tokens.accessToken, 20_000, Date.now(), 100);
     expect(response.status).toBe(401);
     expect(response.body.code).toBe('session_revoked');
   });

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { me, registerUser, sleep } from './factories/users';
+import { me, meUntilRefused, registerUser, sleep } from './factories/users';
 import { createTestApp, TestApp } from './support/test-app';
 
 /**
@@ -33,12 +33,7 @@ describe('remembered access tokens', () => {
 
     const here = await me(a.url, tokens.accessToken).expect(401);
     expect(here.body.code).toBe('session_revoked');
-    const deadline = Date.now() + 1_000;
-    let there = await me(b.url, tokens.accessToken);
-    while (there.status === 200 && Date.now() < deadline) {
-      await sleep(20);
-      there = await me(b.url, tokens.accessToken);
-    }
+    const there = await meUntilRefused(b.url, tokens.accessToken, 1_000);
     expect(there.status).toBe(401);
     expect(there.body.code).toBe('session_revoked');
   });

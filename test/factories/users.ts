@@ -61,6 +61,25 @@ export function me(baseUrl: string, accessToken: string) {
   return request(baseUrl).get('/auth/me').set('Authorization', `Bearer ${accessToken}`);
 }
 
+/**
+ * Asks `GET /auth/me` with the token until it is refused, or until `withinMs` have passed since
+ * `since` (a revoking request's answer, say); the last answer, for the caller to judge.
+ */
+export async function meUntilRefused(
+  baseUrl: string,
+  accessToken: string,
+  withinMs: number,
+  since = Date.now(),
+  everyMs = 20,
+): Promise<request.Response> {
+  let response = await me(baseUrl, accessToken);
+  while (response.status === 200 && Date.now() - since < withinMs) {
+    await sleep(everyMs);
+    response = await me(baseUrl, accessToken);
+  }
+  return response;
+}
+
 export function decodeJwt(token: string): {
   header: Record<string, unknown>;
   payload: Record<string, unknown>;

@@ -120,7 +120,6 @@ describe('the library installed from its tarball into fresh Nest apps', () => {
           'User',
           'SecurityEvent',
           'Session',
-          'RefreshToken',
           'LoginFailure',
           'SessionRevocation',
           'SessionsRevokedBefore',
@@ -132,6 +131,7 @@ describe('the library installed from its tarball into fresh Nest apps', () => {
           'SessionRevocations1796544000000',
           'SessionPolicies1796545800000',
           'SessionAuthTime1796547600000',
+          'BoundedSessionStorage1796553000000',
         ],
         hidden: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
         // No cookie plugin, and Redis only with redisUrl; the OpenAPI metadata and the Passport

@@ -30,7 +30,6 @@ export {
 } from './persistence/counters/memory-counter-store';
 export { RedisCounterStore } from './persistence/counters/redis-counter-store';
 export { LoginFailure } from './persistence/entities/login-failure.entity';
-export { RefreshToken } from './persistence/entities/refresh-token.entity';
 export {
   SECURITY_EVENT_TYPES,
   SecurityEvent,
@@ -58,11 +57,11 @@ export {
 export {
   type NewRefreshToken,
   type NewSession,
-  READ_FOR_ROTATION,
+  DELETE_ENDED_SESSIONS,
   REVOCATION_CHANNEL,
   type RevocationEvent,
   type RevocationTarget,
-  ROTATE_IF_CURRENT,
+  ROTATE_LIVE_TOKEN,
   type RotationRow,
   type SessionEvent,
   SessionsRepository,

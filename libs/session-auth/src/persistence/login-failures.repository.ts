@@ -75,14 +75,10 @@ export class LoginFailuresRepository {
   }
 
   /** Deletes counters whose window has closed, `batchSize` rows per statement; how many went. */
-  async deleteExpired(batchSize: number): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const [{ deleted }] = await this.sql.query<{ deleted: number }>(DELETE_EXPIRED, [batchSize]);
-      total += deleted;
-      if (deleted < batchSize) return total;
-    }
+  deleteExpired(batchSize: number): Promise<number> {
+    return this.sql.deleteInBatches(DELETE_EXPIRED, [], batchSize);
   }
+
 }
 
 function toCount(row: CounterRow): FailureCount {

@@ -49,6 +49,20 @@ export class PgPool implements Sql {
     }
   }
 
+  /**
+   * Housekeeping's deletes: runs `statement` (whose last parameter is the batch size and whose one
+   * row says how many it `deleted`) until a run deletes fewer than a batch; the total. Each run is
+   * a statement of its own, so no lock outlives one batch.
+   */
+  async deleteInBatches(statement: string, params: unknown[], batchSize: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const [{ deleted }] = await this.query<{ deleted: number }>(statement, [...params, batchSize]);
+      total += deleted;
+      if (deleted < batchSize) return total;
+    }
+  }
+
   /** Read per call: TypeORM sets `driver.master` (public in its typings) when the DataSource connects. */
   private pool(): Pool {
     return (this.dataSource.driver as unknown as { master: Pool }).master;

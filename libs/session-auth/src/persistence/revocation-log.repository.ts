@@ -56,12 +56,8 @@ export class RevocationLogRepository {
   }
 
   /** Deletes rows past their `until`, `batchSize` per statement; how many went. */
-  async deleteExpired(batchSize: number): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const [{ deleted }] = await this.sql.query<{ deleted: number }>(DELETE_EXPIRED, [batchSize]);
-      total += deleted;
-      if (deleted < batchSize) return total;
-    }
+  deleteExpired(batchSize: number): Promise<number> {
+    return this.sql.deleteInBatches(DELETE_EXPIRED, [], batchSize);
   }
+
 }

@@ -1,6 +1,5 @@
 import type { DataSource } from 'typeorm';
 import { LoginFailure } from './entities/login-failure.entity';
-import { RefreshToken } from './entities/refresh-token.entity';
 import { SecurityEvent } from './entities/security-event.entity';
 import { Session } from './entities/session.entity';
 import { SessionRevocation } from './entities/session-revocation.entity';
@@ -14,6 +13,7 @@ import { SessionAuthCoreSchema1796540400000 } from './migrations/1796540400000-s
 import { SessionRevocations1796544000000 } from './migrations/1796544000000-session-revocations';
 import { SessionPolicies1796545800000 } from './migrations/1796545800000-session-policies';
 import { SessionAuthTime1796547600000 } from './migrations/1796547600000-session-auth-time';
+import { BoundedSessionStorage1796553000000 } from './migrations/1796553000000-bounded-session-storage';
 import { PgPool } from './pg-pool';
 
 /**
@@ -24,7 +24,6 @@ export const SESSION_AUTH_ENTITIES = [
   User,
   SecurityEvent,
   Session,
-  RefreshToken,
   LoginFailure,
   SessionRevocation,
   SessionsRevokedBefore,
@@ -41,6 +40,7 @@ export const SESSION_AUTH_MIGRATIONS = [
   SessionRevocations1796544000000,
   SessionPolicies1796545800000,
   SessionAuthTime1796547600000,
+  BoundedSessionStorage1796553000000,
 ];
 
 /**
@@ -50,7 +50,6 @@ export const SESSION_AUTH_MIGRATIONS = [
 export const SESSION_AUTH_CORE_ENTITIES = [
   SecurityEvent,
   Session,
-  RefreshToken,
   LoginFailure,
   UserRoleChange,
   SessionRevocation,
@@ -63,12 +62,12 @@ export const SESSION_AUTH_CORE_MIGRATIONS = [
   SessionRevocations1796544000000,
   SessionPolicies1796545800000,
   SessionAuthTime1796547600000,
+  BoundedSessionStorage1796553000000,
 ];
 
 const BUILTIN_TABLES = [
   'users',
   'sessions',
-  'refresh_tokens',
   'security_events',
   'login_failures',
   'session_revocations',
@@ -78,7 +77,6 @@ const BUILTIN_TABLES = [
 const BUILTIN_USER_COLUMNS = ['password_hash', 'roles', 'roles_changed_at'];
 const CORE_TABLES = [
   'sessions',
-  'refresh_tokens',
   'security_events',
   'login_failures',
   'user_role_changes',

@@ -31,8 +31,11 @@ const LATEST_FOR_USER = `SELECT id, user_id AS "userId", type, at, session_id AS
   LIMIT $2`;
 
 /** Parameter: the cutoff. */
+/** Parameters: the cutoff, the batch size. Through the index on `at`, a batch at a time. */
 const DELETE_OLDER_THAN = `WITH deleted AS (
-   DELETE FROM security_events WHERE at < $1 RETURNING 1
+   DELETE FROM security_events
+    WHERE id IN (SELECT id FROM security_events WHERE at < $1 LIMIT $2)
+   RETURNING 1
  )
  SELECT count(*)::int AS deleted FROM deleted`;
 
@@ -59,8 +62,8 @@ export class SecurityEventsRepository {
     return this.sql.query<SecurityEvent>(LATEST_FOR_USER, [userId, limit]);
   }
 
-  async deleteOlderThan(cutoff: Date): Promise<number> {
-    const [{ deleted }] = await this.sql.query<{ deleted: number }>(DELETE_OLDER_THAN, [cutoff]);
-    return deleted;
+  deleteOlderThan(cutoff: Date, batchSize: number): Promise<number> {
+    return this.sql.deleteInBatches(DELETE_OLDER_THAN, [cutoff], batchSize);
   }
+
 }

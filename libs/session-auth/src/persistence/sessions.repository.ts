@@ -13,12 +13,9 @@ import { REVOKED_BEFORE } from './sessions-revoked-before';
 /** Where a revocation is announced to every instance (see RevokedSessions). */
 export const REVOCATION_CHANNEL = 'session_revoked';
 
+/** The live refresh token a session starts or rotates to: its `jti` and `exp`. */
 export interface NewRefreshToken {
   id: string;
-  sessionId: string;
-  tokenHash: Buffer;
-  parentId: string | null;
-  issuedAt: Date;
   expiresAt: Date;
 }
 
@@ -40,23 +37,21 @@ export interface SessionEvent {
   userAgent: string | null;
 }
 
-/** The locked session, the presented token and that token's successor. */
+/** The session as a refresh decides on it: its state and its live token's. */
 interface RotationColumns {
   session_id: string;
   user_id: string;
   revoked_at: Date | null;
   absolute_expires_at: Date;
+  /** The live token's `exp`. */
+  expires_at: Date;
   persistent: boolean;
   /** When the session last proved the password: every access token of it carries this. */
   auth_time: Date;
   current_token_id: string | null;
-  token_id: string | null;
-  token_hash: Buffer | null;
-  token_expires_at: Date | null;
-  used_at: Date | null;
-  successor_id: string | null;
-  successor_issued_at: Date | null;
-  successor_expires_at: Date | null;
+  previous_token_id: string | null;
+  /** When the live token was issued, to the millisecond (its `iat` is this in whole seconds). */
+  current_issued_at: Date;
 }
 
 /** The user's columns, which the rotation read joins with the built-in accounts only. */
@@ -68,8 +63,9 @@ interface JoinedUserColumns {
 }
 
 /**
- * What the rotation read returns: with the built-in accounts, the user too (`email` set); with the
- * app's own users, none of the user's columns (`email` undefined), since no table of ours has them.
+ * What the rotation statements return: with the built-in accounts, the user too (`email` set);
+ * with the app's own users, none of the user's columns (`email` undefined), since no table of ours
+ * has them.
  */
 export type RotationRow = RotationColumns & (JoinedUserColumns | { email?: undefined });
 
@@ -94,52 +90,63 @@ export type RevocationTarget =
 const ROTATION_COLUMNS = `s.id AS session_id, s.user_id,
         coalesce(s.revoked_at, (SELECT at FROM sessions_revoked_before WHERE at > s.created_at))
           AS revoked_at,
-        s.absolute_expires_at, s.persistent, s.auth_time, s.current_token_id, t.id AS token_id,
-        t.token_hash, t.expires_at AS token_expires_at, t.used_at, t.successor_id,
-        n.issued_at AS successor_issued_at, n.expires_at AS successor_expires_at`;
+        s.absolute_expires_at, s.expires_at, s.persistent, s.auth_time, s.current_token_id,
+        s.previous_token_id, s.current_issued_at`;
+
+const USER_COLUMNS = `u.email, u.display_name, u.roles, u.created_at AS user_created_at`;
 
 /**
- * Parameters: session id, token id. The session with its built-in user, the token and that token's
- * successor: the user is joined so that a refresh answers with it without a third statement.
- * `bench/` runs these statements too.
+ * Parameter: session id. The session, locked: every decision other than the plain rotation (replay,
+ * reuse, the refusals) and logout by refresh token is taken under this lock, on the newest row.
+ * With the built-in accounts the user is joined, so that a replay answers with it.
  */
-export const READ_FOR_ROTATION = `SELECT ${ROTATION_COLUMNS}, u.email, u.display_name, u.roles,
-        u.created_at AS user_created_at
+const LOCK_FOR_ROTATION = `SELECT ${ROTATION_COLUMNS}, ${USER_COLUMNS}
    FROM sessions s
    JOIN users u ON u.id = s.user_id
-   LEFT JOIN refresh_tokens t ON t.id = $2 AND t.session_id = s.id
-   LEFT JOIN refresh_tokens n ON n.id = t.successor_id
-  WHERE s.id = $1`;
+  WHERE s.id = $1
+    FOR UPDATE OF s`;
 
-/** The same read for the app's own users: the session alone, its user asked of the app after. */
-const READ_FOR_ROTATION_OWN_USERS = `SELECT ${ROTATION_COLUMNS}
+const LOCK_FOR_ROTATION_OWN_USERS = `SELECT ${ROTATION_COLUMNS}
    FROM sessions s
-   LEFT JOIN refresh_tokens t ON t.id = $2 AND t.session_id = s.id
-   LEFT JOIN refresh_tokens n ON n.id = t.successor_id
-  WHERE s.id = $1`;
+  WHERE s.id = $1
+    FOR UPDATE OF s`;
 
 /**
- * Parameters: session id, used token id, when it was used, successor id, successor hash, successor
- * expiry, successor issue time (whole seconds: the token's iat).
+ * The whole rotation of a live token in one statement and one round trip. Parameters: session id,
+ * presented token id (its `jti`), its `sub`, now, the successor's id, the successor's `exp` before
+ * the session's absolute end caps it.
+ *
+ * Done only while the presented token is the session's live one, unexpired, the session is not
+ * revoked (nor by a revoke-all) and not past its absolute end: the UPDATE takes the session's row
+ * lock, and once it is granted PostgreSQL re-checks those conditions on the newest row version, so
+ * a rotation or revocation that committed first makes it write nothing. The live token becomes the
+ * predecessor; nothing else about the used token is kept (see rotation.ts). Returns the row the
+ * successor is signed from (its `exp` is the new `expires_at`), with the built-in user; no row when
+ * nothing was written, and the caller decides again under the lock. `bench/` runs this statement.
  */
-export const ROTATE_IF_CURRENT = `WITH rotated AS (
-   UPDATE sessions SET current_token_id = $4, last_used_at = $3, expires_at = $6
-    WHERE id = $1 AND current_token_id = $2 AND revoked_at IS NULL
-      AND created_at >= coalesce(${REVOKED_BEFORE}, '-infinity')
-   RETURNING id
- ), used AS (
-   UPDATE refresh_tokens SET used_at = $3, successor_id = $4
-    WHERE id = $2 AND EXISTS (SELECT 1 FROM rotated)
- ), successor AS (
-   INSERT INTO refresh_tokens (id, session_id, token_hash, parent_id, issued_at, expires_at)
-   SELECT $4::uuid, $1::uuid, $5::bytea, $2::uuid, $7::timestamptz, $6::timestamptz FROM rotated
+const ROTATE = (withUser: boolean) => `WITH rotated AS (
+   UPDATE sessions s
+      SET previous_token_id = s.current_token_id, current_token_id = $5, current_issued_at = $4,
+          last_used_at = $4, expires_at = LEAST($6::timestamptz, s.absolute_expires_at)
+    WHERE s.id = $1 AND s.current_token_id = $2 AND s.user_id = $3 AND s.revoked_at IS NULL
+      AND s.expires_at > $4 AND s.absolute_expires_at > $4
+      AND s.created_at >= coalesce(${REVOKED_BEFORE}, '-infinity')
+   RETURNING s.id AS session_id, s.user_id, NULL::timestamptz AS revoked_at, s.absolute_expires_at,
+             s.expires_at, s.persistent, s.auth_time, s.current_token_id, s.previous_token_id,
+             s.current_issued_at
  )
- SELECT count(*)::int AS rotated FROM rotated`;
+ SELECT s.*${withUser ? `, ${USER_COLUMNS}` : ''}
+   FROM rotated s${withUser ? ' JOIN users u ON u.id = s.user_id' : ''}`;
+
+/** The rotation with the built-in accounts (see ROTATE). */
+export const ROTATE_LIVE_TOKEN = ROTATE(true);
+const ROTATE_LIVE_TOKEN_OWN_USERS = ROTATE(false);
 
 const SESSION_COLUMNS = `id, user_id AS "userId", created_at AS "createdAt",
    last_used_at AS "lastUsedAt", expires_at AS "expiresAt",
    absolute_expires_at AS "absoluteExpiresAt", auth_time AS "authTime", revoked_at AS "revokedAt",
    revoked_reason AS "revokedReason", current_token_id AS "currentTokenId",
+   previous_token_id AS "previousTokenId", current_issued_at AS "currentIssuedAt",
    user_agent AS "userAgent", ip, persistent`;
 
 /** Parameters: user id, now. What makes a session live, for listing and for the session limit. */
@@ -186,21 +193,35 @@ const REAUTHENTICATE = `WITH proved AS (
  )
  SELECT absolute_expires_at AS "absoluteExpiresAt", persistent FROM proved`;
 
-/** Parameter: the cutoff. Their refresh tokens go by cascade. */
-const DELETE_ENDED_BEFORE = `WITH deleted AS (
-   DELETE FROM sessions WHERE revoked_at < $1 OR expires_at < $1 OR absolute_expires_at < $1
+/**
+ * Parameters: the cutoff, the batch size. Deletes up to a batch of sessions that ended (idle end
+ * passed, or revoked) before the cutoff, found through the indexes on `expires_at` and on
+ * `revoked_at`. SKIP LOCKED: a session a refresh or revocation holds is left for the next pass, so
+ * housekeeping never waits for a user, and instances running it at once take different rows. An
+ * absolute end before the cutoff is an idle end before it too (a live token never outlives it).
+ */
+export const DELETE_ENDED_SESSIONS = `WITH doomed AS (
+   SELECT id FROM sessions WHERE expires_at < $1
+   UNION ALL
+   SELECT id FROM sessions WHERE revoked_at < $1
+   LIMIT $2
+ ), locked AS (
+   SELECT s.id FROM sessions s JOIN doomed d ON d.id = s.id
+      FOR UPDATE OF s SKIP LOCKED
+ ), deleted AS (
+   DELETE FROM sessions s USING locked l WHERE s.id = l.id
    RETURNING 1
  )
  SELECT count(*)::int AS deleted FROM deleted`;
 
 /**
- * Parameters 1 to 11: the session and its first token (see SessionsRepository.create); with
+ * Parameters 1 to 9: the session and its first token (see SessionsRepository.create); with
  * `recordEvent`, the event type and user agent next; with `checkPasswordHash`, the verified hash
  * last. The check reads the user row FOR SHARE, so that the statement serialises with a password
  * change's UPDATE of it; without it (the app's own users) the session is inserted as it is.
  */
 function createSessionStatement(checkPasswordHash: boolean, recordEvent: boolean): string {
-  const hash = `$${recordEvent ? 14 : 12}`;
+  const hash = `$${recordEvent ? 12 : 10}`;
   const owner = checkPasswordHash
     ? `owner AS (
          SELECT id FROM users WHERE id = $2 AND password_hash = ${hash} FOR SHARE
@@ -211,24 +232,24 @@ function createSessionStatement(checkPasswordHash: boolean, recordEvent: boolean
   const recorded = recordEvent
     ? `, recorded AS (
          ${RECORD_SECURITY_EVENT}
-         SELECT user_id, $12::text, id, $8::text, $13::text FROM new_session
+         SELECT user_id, $10::text, id, $8::text, $11::text FROM new_session
        )`
     : '';
   return `WITH ${owner}new_session AS (
          INSERT INTO sessions (id, user_id, created_at, last_used_at, auth_time, expires_at,
-                               absolute_expires_at, current_token_id, user_agent, ip, persistent)
+                               absolute_expires_at, current_token_id, current_issued_at,
+                               user_agent, ip, persistent)
          SELECT $1::uuid, ${userId}, $3::timestamptz, $3::timestamptz, $3::timestamptz,
-                $4::timestamptz, $5::timestamptz, $6::uuid, $7::text, $8::text,
-                $11::boolean${from}
+                $4::timestamptz, $5::timestamptz, $6::uuid, $3::timestamptz, $7::text, $8::text,
+                $9::boolean${from}
          RETURNING id, user_id
        )${recorded}
-       INSERT INTO refresh_tokens (id, session_id, token_hash, parent_id, issued_at, expires_at)
-       SELECT $6::uuid, id, $9::bytea, NULL, $10::timestamptz, $4::timestamptz FROM new_session
-       RETURNING id`;
+       SELECT id FROM new_session`;
 }
 
 /**
- * The sessions, their refresh tokens, and the security events a session change records with it:
+ * The sessions (each with the state of its refresh tokens: constant in size, see rotation.ts),
+ * and the security events a session change records with it:
  * SQL on the DataSource's pg pool, one statement per method. Where the statements differ between
  * the built-in accounts and the app's own users, the variant is chosen once, here.
  */
@@ -238,7 +259,8 @@ export class SessionsRepository {
   private readonly builtinUsers: boolean;
   private readonly accessTokenTtlMs: number;
   private readonly clockToleranceMs: number;
-  private readonly readForRotationStatement: string;
+  private readonly lockForRotationStatement: string;
+  private readonly rotateStatement: string;
   private readonly createStatements: { withEvent: string; withoutEvent: string };
   private readonly lockUserStatement: string;
 
@@ -247,9 +269,10 @@ export class SessionsRepository {
     this.builtinUsers = options.builtinUsers;
     this.accessTokenTtlMs = options.accessTokenTtlMs;
     this.clockToleranceMs = options.clockToleranceMs;
-    this.readForRotationStatement = options.builtinUsers
-      ? READ_FOR_ROTATION
-      : READ_FOR_ROTATION_OWN_USERS;
+    this.lockForRotationStatement = options.builtinUsers
+      ? LOCK_FOR_ROTATION
+      : LOCK_FOR_ROTATION_OWN_USERS;
+    this.rotateStatement = options.builtinUsers ? ROTATE_LIVE_TOKEN : ROTATE_LIVE_TOKEN_OWN_USERS;
     this.createStatements = {
       withEvent: createSessionStatement(options.builtinUsers, true),
       withoutEvent: createSessionStatement(options.builtinUsers, false),
@@ -292,8 +315,6 @@ export class SessionsRepository {
       token.id,
       session.userAgent,
       session.ip,
-      token.tokenHash,
-      token.issuedAt,
       session.persistent,
     ];
     if (event) params.push(event.type, event.userAgent);
@@ -306,68 +327,35 @@ export class SessionsRepository {
   }
 
   /**
-   * Locks the session row (refresh and every revocation serialise on it), then reads the rest.
-   * Two statements on purpose: under READ COMMITTED, a statement that waited for the lock re-reads
-   * only the locked row, while the token rows it joined stay as they were before the rotation that
-   * held the lock; a parallel refresh would see the new live token beside its own token still
-   * unused, and refuse it. A statement after the lock sees every committed row.
+   * Locks the session row (refresh and every revocation serialise on it) and reads it, with the
+   * built-in user. Waiting for the lock, the statement re-reads the locked row's newest version.
    */
-  async lockForRotation(sql: Sql, sessionId: string, tokenId: string): Promise<RotationRow | null> {
-    await sql.query('SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE', [sessionId]);
-    const rows = await sql.query<RotationRow>(this.readForRotationStatement, [sessionId, tokenId]);
+  async lockForRotation(sql: Sql, sessionId: string): Promise<RotationRow | null> {
+    const rows = await sql.query<RotationRow>(this.lockForRotationStatement, [sessionId]);
     return rows[0] ?? null;
   }
 
   /**
-   * The same read without a lock or a transaction: what the optimistic rotation decides on, to be
-   * confirmed by `rotateIfCurrent` (see SessionsService.rotate).
+   * Rotates the session from `presented` (its live token, unexpired) to `successor`, in one
+   * statement; the row the successor is signed from, or null when nothing was written (see ROTATE:
+   * the presented token is not the live one, or the session cannot be refreshed). Outside a
+   * transaction (`sql` omitted) it is the whole of a common refresh.
    */
-  async readForRotation(sessionId: string, tokenId: string): Promise<RotationRow | null> {
-    const rows = await this.sql.query<RotationRow>(this.readForRotationStatement, [
-      sessionId,
-      tokenId,
+  async rotateLive(
+    presented: { sessionId: string; tokenId: string; userId: string },
+    now: Date,
+    successor: NewRefreshToken,
+    sql: Sql = this.sql,
+  ): Promise<RotationRow | null> {
+    const rows = await sql.query<RotationRow>(this.rotateStatement, [
+      presented.sessionId,
+      presented.tokenId,
+      presented.userId,
+      now,
+      successor.id,
+      successor.expiresAt,
     ]);
     return rows[0] ?? null;
-  }
-
-  /** Marks the presented token used, stores its successor and makes it the live one. */
-  async rotate(
-    sql: Sql,
-    usedTokenId: string,
-    usedAt: Date,
-    successor: NewRefreshToken,
-  ): Promise<void> {
-    await sql.query(
-      `WITH used AS (
-         UPDATE refresh_tokens SET used_at = $3, successor_id = $4 WHERE id = $2
-       ), successor AS (
-         INSERT INTO refresh_tokens (id, session_id, token_hash, parent_id, issued_at, expires_at)
-         VALUES ($4, $1, $5, $2, $7, $6)
-       )
-       UPDATE sessions SET current_token_id = $4, last_used_at = $3, expires_at = $6
-        WHERE id = $1`,
-      rotationParams(usedTokenId, usedAt, successor),
-    );
-  }
-
-  /**
-   * The same rotation in one statement outside any transaction, done only if the session still
-   * names `usedTokenId` as its live token and is not revoked; true when it was done. Its UPDATE
-   * takes the session's row lock, and once granted PostgreSQL re-checks those conditions on the
-   * newest row version: a rotation or revocation that committed first makes it write nothing. Every
-   * condition is on the locked row itself, so the re-check sees all that matters (the token rows
-   * it writes change only under that same lock).
-   */
-  async rotateIfCurrent(
-    usedTokenId: string,
-    usedAt: Date,
-    successor: NewRefreshToken,
-  ): Promise<boolean> {
-    const rows = await this.sql.query<{ rotated: number }>(
-      ROTATE_IF_CURRENT,
-      rotationParams(usedTokenId, usedAt, successor),
-    );
-    return rows[0]?.rotated === 1;
   }
 
   /**
@@ -480,25 +468,9 @@ export class SessionsRepository {
     return rows[0] ?? null;
   }
 
-  /** Housekeeping: sessions (and by cascade their tokens) that ended before the cutoff. */
-  async deleteEndedBefore(cutoff: Date): Promise<number> {
-    const [{ deleted }] = await this.sql.query<{ deleted: number }>(DELETE_ENDED_BEFORE, [cutoff]);
-    return deleted;
+  /** Housekeeping: deletes the sessions that ended before the cutoff, `batchSize` a statement. */
+  deleteEndedBefore(cutoff: Date, batchSize: number): Promise<number> {
+    return this.sql.deleteInBatches(DELETE_ENDED_SESSIONS, [cutoff], batchSize);
   }
-}
 
-/**
- * The grace window counts from `usedAt`, to the millisecond; the successor's issued_at is its
- * token's iat, in whole seconds, so that a replay re-signs the very same token.
- */
-function rotationParams(usedTokenId: string, usedAt: Date, successor: NewRefreshToken): unknown[] {
-  return [
-    successor.sessionId,
-    usedTokenId,
-    usedAt,
-    successor.id,
-    successor.tokenHash,
-    successor.expiresAt,
-    successor.issuedAt,
-  ];
 }

@@ -8,17 +8,22 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 export const ENDED_SESSION_RETENTION_MS = 30 * DAY;
 export const SECURITY_EVENT_RETENTION_MS = 90 * DAY;
-/** Rows per statement when deleting closed lockout windows: short statements, short row locks. */
+/**
+ * Rows per statement: short statements, short row locks, whatever the size of the tables (a
+ * million ended sessions go in a thousand statements, between which refreshes run freely).
+ */
+export const ENDED_SESSIONS_BATCH = 1_000;
+export const SECURITY_EVENTS_BATCH = 5_000;
 export const LOGIN_FAILURES_BATCH = 1_000;
-/** The same for the revocation feed's log. */
 export const REVOCATION_LOG_BATCH = 1_000;
 
 /**
- * Deletes what no one needs any more: sessions ended 30 days ago (their tokens go with them),
- * security events after 90, lockout counters whose window has closed, and the revocation feed's
- * events past their `until` (no access token they concern is alive). Runs at start, then
- * every hour, on a timer of its own that never keeps the process alive: no scheduler module is
- * imposed on the app.
+ * Deletes what no one needs any more: sessions ended 30 days ago, security events after 90,
+ * lockout counters whose window has closed, and the revocation feed's events past their `until`
+ * (no access token they concern is alive). Each in batches found through an index, skipping rows
+ * a refresh or revocation holds, so it never blocks a user and several instances can run it at
+ * once. Runs at start, then every hour, on a timer of its own that never keeps the process alive:
+ * no scheduler module is imposed on the app.
  */
 @Injectable()
 export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -50,8 +55,12 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
     try {
       const sessions = await this.sessions.deleteEndedBefore(
         new Date(now - ENDED_SESSION_RETENTION_MS),
+        ENDED_SESSIONS_BATCH,
       );
-      const events = await this.events.deleteOlderThan(new Date(now - SECURITY_EVENT_RETENTION_MS));
+      const events = await this.events.deleteOlderThan(
+        new Date(now - SECURITY_EVENT_RETENTION_MS),
+        SECURITY_EVENTS_BATCH,
+      );
       const loginFailures = await this.loginFailures.deleteExpired(LOGIN_FAILURES_BATCH);
       const revocations = await this.revocationLog.deleteExpired(REVOCATION_LOG_BATCH);
       if (sessions || events || loginFailures || revocations) {

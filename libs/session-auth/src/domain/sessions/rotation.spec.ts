@@ -1,87 +1,76 @@
-import { decideRotation, SessionState, StoredToken } from './rotation';
+import { decideRotation, PresentedToken, SessionState } from './rotation';
 
 const NOW = new Date('2026-01-01T12:00:00.000Z');
 const seconds = (n: number) => new Date(NOW.getTime() + n * 1000);
 const USER = '11111111-1111-4111-8111-111111111111';
 
+/** A session refreshed 10 s ago: `previous` was used then, `live` issued. */
 function session(overrides: Partial<SessionState> = {}): SessionState {
   return {
     userId: USER,
     revokedAt: null,
     absoluteExpiresAt: seconds(3600),
+    expiresAt: seconds(600),
     currentTokenId: 'live',
+    previousTokenId: 'previous',
+    currentIssuedAt: seconds(-10),
     ...overrides,
   };
 }
 
-function token(overrides: Partial<StoredToken> = {}): StoredToken {
-  return { id: 'live', expiresAt: seconds(600), usedAt: null, successorId: null, ...overrides };
-}
-
-const presented = { userId: USER, hashMatches: true };
-const decide = (s: SessionState | null, t: StoredToken | null, extra: object = {}) =>
-  decideRotation({ session: s, token: t, presented, now: NOW, graceMs: 10_000, ...extra });
+const token = (tokenId: string): PresentedToken => ({ userId: USER, tokenId });
+const decide = (s: SessionState | null, p: PresentedToken, extra: object = {}) =>
+  decideRotation({ session: s, presented: p, now: NOW, graceMs: 10_000, ...extra });
 
 describe('decideRotation', () => {
-  it('rotates the live, unused token', () => {
-    expect(decide(session(), token())).toEqual({ kind: 'rotate' });
+  it('rotates the live token', () => {
+    expect(decide(session(), token('live'))).toEqual({ kind: 'rotate' });
   });
 
-  it('replays the successor for the live token’s predecessor inside the grace window', () => {
-    const previous = token({ id: 'previous', usedAt: seconds(-10), successorId: 'live' });
-    expect(decide(session(), previous)).toEqual({ kind: 'replay', successorId: 'live' });
+  it('replays the live token for its predecessor inside the grace window', () => {
+    expect(decide(session(), token('previous'))).toEqual({ kind: 'replay' });
   });
 
   it('treats the predecessor just after the grace window as reuse', () => {
-    const previous = token({ id: 'previous', usedAt: seconds(-10.001), successorId: 'live' });
-    expect(decide(session(), previous)).toEqual({ kind: 'reuse' });
+    const later = session({ currentIssuedAt: seconds(-10.001) });
+    expect(decide(later, token('previous'))).toEqual({ kind: 'reuse' });
   });
 
-  it('treats an older token as reuse even inside the grace window', () => {
-    const older = token({ id: 'older', usedAt: seconds(-1), successorId: 'previous' });
-    expect(decide(session(), older)).toEqual({ kind: 'reuse' });
+  it('treats any other genuine token of the session as reuse, even inside the grace window', () => {
+    // No row is kept per token: a token of this session that is neither the live one nor its
+    // predecessor was used long ago (a session never forks).
+    expect(decide(session({ currentIssuedAt: seconds(-1) }), token('older'))).toEqual({
+      kind: 'reuse',
+    });
+    expect(decide(session({ previousTokenId: null }), token('previous'))).toEqual({
+      kind: 'reuse',
+    });
   });
 
   it('refuses an expired live token', () => {
-    expect(decide(session(), token({ expiresAt: NOW }))).toEqual({
+    expect(decide(session({ expiresAt: NOW }), token('live'))).toEqual({
       kind: 'reject',
       code: 'refresh_token_expired',
     });
   });
 
   it('answers session_expired past the absolute end, before anything else about the token', () => {
-    const expired = session({ absoluteExpiresAt: seconds(-1) });
-    expect(decide(expired, token({ expiresAt: seconds(-1) }))).toEqual({
-      kind: 'reject',
-      code: 'session_expired',
-    });
+    const expired = session({ absoluteExpiresAt: seconds(-1), expiresAt: seconds(-1) });
+    expect(decide(expired, token('live'))).toEqual({ kind: 'reject', code: 'session_expired' });
+    expect(decide(expired, token('older'))).toEqual({ kind: 'reject', code: 'session_expired' });
   });
 
-  it('answers session_revoked for a revoked session, even for a used token', () => {
+  it('answers session_revoked for a revoked session, whatever the token', () => {
     const revoked = session({ revokedAt: seconds(-5) });
-    expect(decide(revoked, token())).toEqual({ kind: 'reject', code: 'session_revoked' });
-    expect(decide(revoked, token({ id: 'old', usedAt: seconds(-100), successorId: 'x' }))).toEqual({
-      kind: 'reject',
-      code: 'session_revoked',
-    });
+    for (const id of ['live', 'previous', 'older']) {
+      expect(decide(revoked, token(id))).toEqual({ kind: 'reject', code: 'session_revoked' });
+    }
   });
 
   it.each([
-    ['no session', null, token(), presented],
-    ['no token row', session(), null, presented],
-    ['a hash mismatch', session(), token(), { userId: USER, hashMatches: false }],
-    ['another user’s session', session(), token(), { userId: 'someone-else', hashMatches: true }],
-  ])('refuses %s as invalid', (_label, s, t, p) => {
-    expect(decide(s, t, { presented: p })).toEqual({
-      kind: 'reject',
-      code: 'refresh_token_invalid',
-    });
-  });
-
-  it('refuses an unused token that is not the live one rather than forking the session', () => {
-    expect(decide(session({ currentTokenId: 'other' }), token())).toEqual({
-      kind: 'reject',
-      code: 'refresh_token_invalid',
-    });
+    ['no session', null, token('live')],
+    ['another user’s session', session(), { userId: 'someone-else', tokenId: 'live' }],
+  ])('refuses %s as invalid', (_label, s, p) => {
+    expect(decide(s, p)).toEqual({ kind: 'reject', code: 'refresh_token_invalid' });
   });
 });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SessionAuthError } from '../../core/errors';
 import { ResolvedSessionAuthOptions } from '../../core/resolved-options';
@@ -65,7 +65,7 @@ export interface SessionView {
 }
 
 /** What a refresh token's session is looked up by: the verified claims and the token itself. */
-type Presented = Pick<PresentedRefreshToken, 'raw' | 'userId' | 'sessionId' | 'tokenId'>;
+type Presented = Pick<PresentedRefreshToken, 'userId' | 'sessionId' | 'tokenId'>;
 
 const MAX_USER_AGENT = 512;
 
@@ -124,7 +124,7 @@ export class SessionsService {
           ip: client.ip,
           persistent,
         },
-        toRow(refresh, null),
+        toRow(refresh),
         passwordHash,
         eventType && { type: eventType, userAgent: client.userAgent },
         sql,
@@ -181,37 +181,18 @@ export class SessionsService {
   }
 
   /**
-   * Rotates a presented refresh token. The common case, the live token presented once, takes two
-   * round trips and no transaction: a read without a lock, then a write done only if the session
-   * still names that token as its live one and is not revoked (the write takes the row lock, so it
-   * serialises with every other rotation and revocation). Anything else, and a write that lost a
-   * race, is decided again under the session's row lock.
+   * Rotates a presented refresh token. The common case, the live token presented once, is one
+   * statement, one round trip and no transaction: an UPDATE done only if the session still names
+   * that token as its live one and can be refreshed (it takes the row lock, so it serialises with
+   * every other rotation and revocation). Anything else, and a write that lost a race, is decided
+   * again under the session's row lock.
    */
   async rotate(presented: Presented, client: ClientInfo): Promise<RotationResult> {
-    return (await this.rotateIfLive(presented)) ?? (await this.rotateUnderLock(presented, client));
-  }
-
-  private async rotateIfLive(presented: Presented): Promise<RotationResult | null> {
-    const row = await this.repository.readForRotation(presented.sessionId, presented.tokenId);
     const now = new Date();
-    if (!row || this.decide(row, presented, now).kind !== 'rotate') return null;
-    const refresh = this.issue(presented.userId, presented.sessionId, now, row.absolute_expires_at);
-    const rotated = await this.repository.rotateIfCurrent(
-      presented.tokenId,
-      now,
-      toRow(refresh, presented.tokenId),
-    );
-    return rotated
-      ? {
-          sessionId: presented.sessionId,
-          user: userOf(row),
-          refresh,
-          absoluteExpiresAt: row.absolute_expires_at,
-          persistent: row.persistent,
-          authTime: row.auth_time,
-          replayed: false,
-        }
-      : null;
+    const successor = this.successorOf(presented, now);
+    const row = await this.repository.rotateLive(presented, now, successor);
+    if (row) return this.rotated(row, presented, false);
+    return this.rotateUnderLock(presented, client);
   }
 
   /**
@@ -221,45 +202,21 @@ export class SessionsService {
    */
   private async rotateUnderLock(presented: Presented, client: ClientInfo): Promise<RotationResult> {
     const outcome = await this.repository.transaction(async (sql) => {
-      const row = await this.repository.lockForRotation(
-        sql,
-        presented.sessionId,
-        presented.tokenId,
-      );
+      const row = await this.repository.lockForRotation(sql, presented.sessionId);
       const now = new Date();
       const decision = this.decide(row, presented, now);
 
       switch (decision.kind) {
         case 'rotate': {
-          const refresh = this.issue(
-            presented.userId,
-            presented.sessionId,
-            now,
-            row!.absolute_expires_at,
-          );
-          await this.repository.rotate(
-            sql,
-            presented.tokenId,
-            now,
-            toRow(refresh, presented.tokenId),
-          );
-          return { kind: 'issued' as const, row: row!, refresh, replayed: false };
+          const successor = this.successorOf(presented, now);
+          const rotated = await this.repository.rotateLive(presented, now, successor, sql);
+          // Under the lock, with the decision just taken on the newest row, the write happens.
+          if (!rotated) throw new Error('SessionsService: a decided rotation wrote nothing');
+          return { kind: 'issued' as const, row: rotated, replayed: false };
         }
-        case 'replay': {
-          const claims: RefreshClaims = {
-            userId: presented.userId,
-            sessionId: presented.sessionId,
-            tokenId: decision.successorId,
-            issuedAt: seconds(row!.successor_issued_at!),
-            expiresAt: seconds(row!.successor_expires_at!),
-          };
-          return {
-            kind: 'issued' as const,
-            row: row!,
-            refresh: { token: this.refreshTokens.sign(claims), claims },
-            replayed: true,
-          };
-        }
+        case 'replay':
+          // The live token is the successor this predecessor was answered with: the same again.
+          return { kind: 'issued' as const, row: row!, replayed: true };
         case 'reuse': {
           const ids = await this.repository.revoke(
             { sessionId: presented.sessionId },
@@ -284,14 +241,37 @@ export class SessionsService {
     if (outcome.kind === 'rejected') {
       throw new SessionAuthError(outcome.code, REJECTION_MESSAGES[outcome.code]);
     }
+    return this.rotated(outcome.row, presented, outcome.replayed);
+  }
+
+  /** The live token of a session row, signed again from what the row keeps of it. */
+  private rotated(row: RotationRow, presented: Presented, replayed: boolean): RotationResult {
+    const claims: RefreshClaims = {
+      userId: presented.userId,
+      sessionId: presented.sessionId,
+      tokenId: row.current_token_id!,
+      issuedAt: seconds(row.current_issued_at),
+      expiresAt: seconds(row.expires_at),
+    };
     return {
       sessionId: presented.sessionId,
-      user: userOf(outcome.row),
-      refresh: outcome.refresh,
-      absoluteExpiresAt: outcome.row.absolute_expires_at,
-      persistent: outcome.row.persistent,
-      authTime: outcome.row.auth_time,
-      replayed: outcome.replayed,
+      user: userOf(row),
+      refresh: { token: this.refreshTokens.sign(claims), claims },
+      absoluteExpiresAt: row.absolute_expires_at,
+      persistent: row.persistent,
+      authTime: row.auth_time,
+      replayed,
+    };
+  }
+
+  /**
+   * A successor's id and its `exp` before the session's absolute end caps it (the database caps
+   * it, in the rotation's statement, and the token is signed from the row it returns).
+   */
+  private successorOf(presented: Presented, now: Date): NewRefreshToken {
+    return {
+      id: randomUUID(),
+      expiresAt: new Date((seconds(now) + Math.floor(this.options.refreshTokenTtlMs / 1000)) * 1000),
     };
   }
 
@@ -301,21 +281,12 @@ export class SessionsService {
         userId: row.user_id,
         revokedAt: row.revoked_at,
         absoluteExpiresAt: row.absolute_expires_at,
+        expiresAt: row.expires_at,
         currentTokenId: row.current_token_id,
+        previousTokenId: row.previous_token_id,
+        currentIssuedAt: row.current_issued_at,
       },
-      token:
-        row?.token_id && row.token_expires_at
-          ? {
-              id: row.token_id,
-              expiresAt: row.token_expires_at,
-              usedAt: row.used_at,
-              successorId: row.successor_id,
-            }
-          : null,
-      presented: {
-        userId: presented.userId,
-        hashMatches: !!row?.token_hash && hashEquals(row.token_hash, presented.raw),
-      },
+      presented,
       now,
       graceMs: this.options.refreshReuseGraceMs,
     });
@@ -329,12 +300,8 @@ export class SessionsService {
    */
   async revokeByRefreshToken(presented: Presented, client: ClientInfo): Promise<void> {
     const revoked = await this.repository.transaction(async (sql) => {
-      const row = await this.repository.lockForRotation(
-        sql,
-        presented.sessionId,
-        presented.tokenId,
-      );
-      if (!row || row.revoked_at) return null;
+      const row = await this.repository.lockForRotation(sql, presented.sessionId);
+      if (!row || row.revoked_at || row.user_id !== presented.userId) return null;
       const reused = this.decide(row, presented, new Date()).kind === 'reuse';
       const reason: RevocationReason = reused ? 'refresh_token_reused' : 'logout';
       const ids = await this.repository.revoke(
@@ -544,24 +511,9 @@ function seconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);
 }
 
-function hashToken(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
-}
-
-function hashEquals(stored: Buffer, token: string): boolean {
-  const presented = hashToken(token);
-  return stored.length === presented.length && timingSafeEqual(stored, presented);
-}
-
-function toRow(refresh: IssuedRefreshToken, parentId: string | null): NewRefreshToken {
-  return {
-    id: refresh.claims.tokenId,
-    sessionId: refresh.claims.sessionId,
-    tokenHash: hashToken(refresh.token),
-    parentId,
-    issuedAt: new Date(refresh.claims.issuedAt * 1000),
-    expiresAt: new Date(refresh.claims.expiresAt * 1000),
-  };
+/** The live token a new session starts with. */
+function toRow(refresh: IssuedRefreshToken): NewRefreshToken {
+  return { id: refresh.claims.tokenId, expiresAt: new Date(refresh.claims.expiresAt * 1000) };
 }
 
 /** The user the built-in rotation read joined; the app's own users are not in our tables. */

@@ -17,6 +17,7 @@ export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 
 @Entity({ name: 'security_events' })
 @Index('security_events_user_at', ['userId', 'at'])
+@Index('security_events_at', ['at'])
 export class SecurityEvent {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id!: string;

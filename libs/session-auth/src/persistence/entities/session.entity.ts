@@ -1,9 +1,13 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { RevocationReason } from '../../core/observer';
 
-/** One sign-in: the family its refresh tokens belong to, and the row every change locks. */
+/**
+ * One sign-in: the family its refresh tokens belong to, the state of that family (constant in size,
+ * however often it is refreshed), and the row every change locks.
+ */
 @Entity({ name: 'sessions' })
 @Index('sessions_user_created', ['userId', 'createdAt'])
+@Index('sessions_expires_at', ['expiresAt'])
 export class Session {
   @PrimaryColumn({ type: 'uuid' })
   id!: string;
@@ -38,6 +42,17 @@ export class Session {
   /** The live refresh token's jti: the only one a refresh may rotate. */
   @Column({ name: 'current_token_id', type: 'uuid', nullable: true })
   currentTokenId!: string | null;
+
+  /**
+   * The jti of the token the live one succeeded (null before the first refresh): the only used
+   * token answered inside the grace window. Any other token of the session is reuse.
+   */
+  @Column({ name: 'previous_token_id', type: 'uuid', nullable: true })
+  previousTokenId!: string | null;
+
+  /** When the live token was issued, to the millisecond: the predecessor's first use. */
+  @Column({ name: 'current_issued_at', type: 'timestamptz' })
+  currentIssuedAt!: Date;
 
   @Column({ name: 'user_agent', type: 'text', nullable: true })
   userAgent!: string | null;
