@@ -195,21 +195,20 @@ const REAUTHENTICATE = `WITH proved AS (
 
 /**
  * Parameters: the cutoff, the batch size. Deletes up to a batch of sessions that ended (idle end
- * passed, or revoked) before the cutoff, found through the indexes on `expires_at` and on
- * `revoked_at`. SKIP LOCKED: a session a refresh or revocation holds is left for the next pass, so
- * housekeeping never waits for a user, and instances running it at once take different rows. An
- * absolute end before the cutoff is an idle end before it too (a live token never outlives it).
+ * passed, or revoked) on a day before the cutoff's, found through the index on that day: whole
+ * days, so that every row the index finds goes, and none is read twice (a session ended on the
+ * cutoff's day goes a day later). SKIP
+ * LOCKED: a session a refresh or revocation holds is left for the next pass, so housekeeping never
+ * waits for a user, and instances running it at once take different rows. An absolute end before
+ * the cutoff is an idle end before it too (a live token never outlives it).
  */
 export const DELETE_ENDED_SESSIONS = `WITH doomed AS (
-   SELECT id FROM sessions WHERE expires_at < $1
-   UNION ALL
-   SELECT id FROM sessions WHERE revoked_at < $1
-   LIMIT $2
- ), locked AS (
-   SELECT s.id FROM sessions s JOIN doomed d ON d.id = s.id
-      FOR UPDATE OF s SKIP LOCKED
+   SELECT id FROM sessions
+    WHERE ended_on < ($1::timestamptz AT TIME ZONE 'UTC')::date
+    LIMIT $2
+      FOR UPDATE SKIP LOCKED
  ), deleted AS (
-   DELETE FROM sessions s USING locked l WHERE s.id = l.id
+   DELETE FROM sessions s USING doomed d WHERE s.id = d.id
    RETURNING 1
  )
  SELECT count(*)::int AS deleted FROM deleted`;

@@ -7,7 +7,7 @@ import type { RevocationReason } from '../../core/observer';
  */
 @Entity({ name: 'sessions' })
 @Index('sessions_user_created', ['userId', 'createdAt'])
-@Index('sessions_expires_at', ['expiresAt'])
+@Index('sessions_ended_on', ['endedOn'])
 export class Session {
   @PrimaryColumn({ type: 'uuid' })
   id!: string;
@@ -59,6 +59,15 @@ export class Session {
 
   @Column({ type: 'text', nullable: true })
   ip!: string | null;
+
+  /**
+   * The day (UTC) the session ended, by idle end or revocation: what housekeeping looks up. The
+   * database computes it (`GENERATED ALWAYS AS ((LEAST(expires_at, revoked_at) AT TIME ZONE 'UTC')
+   * ::date) STORED`, see the migration); described here as a column nothing writes, so that TypeORM
+   * keeps no `typeorm_metadata` table in the host's schema for it.
+   */
+  @Column({ name: 'ended_on', type: 'date', insert: false, update: false })
+  endedOn!: string;
 
   /** False for a session begun with `rememberMe: false`: its cookies end with the browser. */
   @Column({ type: 'boolean', default: true })

@@ -5,7 +5,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * live token's id, its predecessor's id, when the live one was issued) instead of a row per token
  * ever issued, and `refresh_tokens` goes. Existing sessions move over with the tokens their
  * clients hold: the live token stays live, and its predecessor keeps its grace window. Housekeeping
- * finds ended sessions and old security events through indexes of their own. In both
+ * finds ended sessions (by the day they ended) and old security events through indexes of their
+ * own. In both
  * SESSION_AUTH_MIGRATIONS and SESSION_AUTH_CORE_MIGRATIONS.
  */
 export class BoundedSessionStorage1796553000000 implements MigrationInterface {
@@ -30,7 +31,15 @@ export class BoundedSessionStorage1796553000000 implements MigrationInterface {
     );
     await queryRunner.query(`ALTER TABLE sessions ALTER COLUMN current_issued_at SET NOT NULL`);
     await queryRunner.query(`DROP TABLE refresh_tokens`);
-    await queryRunner.query(`CREATE INDEX sessions_expires_at ON sessions (expires_at)`);
+    // The day a session ended (idle end or revocation), for housekeeping's index. A stored column
+    // of its own, not an index on expires_at: a refresh moves expires_at, and an indexed column
+    // that changes makes every refresh a non-HOT update, a new entry in each of the table's
+    // indexes. This one changes at most once a day per session.
+    await queryRunner.query(
+      `ALTER TABLE sessions ADD COLUMN ended_on date
+         GENERATED ALWAYS AS ((LEAST(expires_at, revoked_at) AT TIME ZONE 'UTC')::date) STORED`,
+    );
+    await queryRunner.query(`CREATE INDEX sessions_ended_on ON sessions (ended_on)`);
     await queryRunner.query(`CREATE INDEX security_events_at ON security_events (at)`);
   }
 
@@ -40,7 +49,7 @@ export class BoundedSessionStorage1796553000000 implements MigrationInterface {
    */
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP INDEX security_events_at`);
-    await queryRunner.query(`DROP INDEX sessions_expires_at`);
+    await queryRunner.query(`ALTER TABLE sessions DROP COLUMN ended_on`);
     await queryRunner.query(`
       CREATE TABLE refresh_tokens (
         id uuid PRIMARY KEY,
