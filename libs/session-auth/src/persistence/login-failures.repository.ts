@@ -78,7 +78,6 @@ export class LoginFailuresRepository {
   deleteExpired(batchSize: number): Promise<number> {
     return this.sql.deleteInBatches(DELETE_EXPIRED, [], batchSize);
   }
-
 }
 
 function toCount(row: CounterRow): FailureCount {

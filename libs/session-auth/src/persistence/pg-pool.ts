@@ -57,7 +57,10 @@ export class PgPool implements Sql {
   async deleteInBatches(statement: string, params: unknown[], batchSize: number): Promise<number> {
     let total = 0;
     for (;;) {
-      const [{ deleted }] = await this.query<{ deleted: number }>(statement, [...params, batchSize]);
+      const [{ deleted }] = await this.query<{ deleted: number }>(statement, [
+        ...params,
+        batchSize,
+      ]);
       total += deleted;
       if (deleted < batchSize) return total;
     }

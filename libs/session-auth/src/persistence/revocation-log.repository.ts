@@ -59,5 +59,4 @@ export class RevocationLogRepository {
   deleteExpired(batchSize: number): Promise<number> {
     return this.sql.deleteInBatches(DELETE_EXPIRED, [], batchSize);
   }
-
 }

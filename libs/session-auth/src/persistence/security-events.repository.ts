@@ -65,5 +65,4 @@ export class SecurityEventsRepository {
   deleteOlderThan(cutoff: Date, batchSize: number): Promise<number> {
     return this.sql.deleteInBatches(DELETE_OLDER_THAN, [cutoff], batchSize);
   }
-
 }

@@ -471,5 +471,4 @@ export class SessionsRepository {
   deleteEndedBefore(cutoff: Date, batchSize: number): Promise<number> {
     return this.sql.deleteInBatches(DELETE_ENDED_SESSIONS, [cutoff], batchSize);
   }
-
 }

@@ -271,7 +271,9 @@ export class SessionsService {
   private successorOf(presented: Presented, now: Date): NewRefreshToken {
     return {
       id: randomUUID(),
-      expiresAt: new Date((seconds(now) + Math.floor(this.options.refreshTokenTtlMs / 1000)) * 1000),
+      expiresAt: new Date(
+        (seconds(now) + Math.floor(this.options.refreshTokenTtlMs / 1000)) * 1000,
+      ),
     };
   }
 
