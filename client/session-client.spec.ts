@@ -12,7 +12,20 @@ import {
   SessionClientOptions,
   SessionEndedError,
   Timers,
+  type Session,
 } from './session-client';
+import type { SessionView } from '@session-service/nestjs';
+
+/**
+ * The client declares a session list entry itself (one file, no imports, to copy into an app):
+ * `npm run lint` type-checks this line, which stops compiling if it drifts from the library's.
+ */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const SESSION_SHAPE_MATCHES: Same<Session, SessionView> = true;
+
+test('declares the session list entry exactly as the library serves it', () => {
+  expect(SESSION_SHAPE_MATCHES).toBe(true);
+});
 
 const BASE = 'https://auth.example.test';
 const ACCESS = '__Host-access_token';
