@@ -72,6 +72,55 @@ describe('housekeeping', () => {
     }
   });
 
+  it('finishes an account deletion that stopped after the account was closed', async () => {
+    const first = await createTestApp();
+    const interrupted = await registerUser(first.url);
+    const justClosed = await registerUser(first.url);
+    await first.stop();
+    // Closed as DELETE /users/me closes it (hash emptied, sessions revoked), never deleted: the
+    // process stopped in between. The other was closed a moment ago: its deletion is under way.
+    await queryRows(
+      first.databaseUrl,
+      `UPDATE users SET password_hash = '',
+              updated_at = now() - CASE WHEN id = $1 THEN interval '11 minutes' ELSE interval '5 seconds' END
+        WHERE id IN ($1, $2)`,
+      [interrupted.tokens.user.id, justClosed.tokens.user.id],
+    );
+    await queryRows(
+      first.databaseUrl,
+      `UPDATE sessions SET revoked_at = now(), revoked_reason = 'account_deleted' WHERE user_id IN ($1, $2)`,
+      [interrupted.tokens.user.id, justClosed.tokens.user.id],
+    );
+
+    const second = await createTestApp({ databaseUrl: first.databaseUrl });
+    try {
+      const done = () => jsonLogs(second).find((line) => line.msg === 'Housekeeping done');
+      const deadline = Date.now() + 30_000;
+      while (!done()) {
+        expect(Date.now()).toBeLessThan(deadline);
+        await sleep(100);
+      }
+      expect(done()).toMatchObject({ closedAccounts: 1 });
+      const left = await queryRows<{ id: string }>(
+        second.databaseUrl,
+        'SELECT id FROM users WHERE id IN ($1, $2)',
+        [interrupted.tokens.user.id, justClosed.tokens.user.id],
+      );
+      expect(left.map((row) => row.id)).toEqual([justClosed.tokens.user.id]);
+      // The email is free again, and nothing of the old account remains.
+      const again = await registerUser(second.url, { email: interrupted.email });
+      expect(again.tokens.user.id).not.toBe(interrupted.tokens.user.id);
+      const sessions = await queryRows(
+        second.databaseUrl,
+        'SELECT 1 FROM sessions WHERE user_id = $1',
+        [interrupted.tokens.user.id],
+      );
+      expect(sessions).toEqual([]);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('deletes lockout counters whose window has closed and revocation events past their until, in batches', async () => {
     const first = await createTestApp();
     await first.stop();

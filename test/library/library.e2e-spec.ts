@@ -132,6 +132,7 @@ describe('the library installed from its tarball into fresh Nest apps', () => {
           'SessionPolicies1796545800000',
           'SessionAuthTime1796547600000',
           'BoundedSessionStorage1796553000000',
+          'ClosedAccounts1796553600000',
         ],
         hidden: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
         // No cookie plugin, and Redis only with redisUrl; the OpenAPI metadata and the Passport

@@ -14,6 +14,7 @@ import { SessionRevocations1796544000000 } from './migrations/1796544000000-sess
 import { SessionPolicies1796545800000 } from './migrations/1796545800000-session-policies';
 import { SessionAuthTime1796547600000 } from './migrations/1796547600000-session-auth-time';
 import { BoundedSessionStorage1796553000000 } from './migrations/1796553000000-bounded-session-storage';
+import { ClosedAccounts1796553600000 } from './migrations/1796553600000-closed-accounts';
 import { PgPool } from './pg-pool';
 
 /**
@@ -41,6 +42,7 @@ export const SESSION_AUTH_MIGRATIONS = [
   SessionPolicies1796545800000,
   SessionAuthTime1796547600000,
   BoundedSessionStorage1796553000000,
+  ClosedAccounts1796553600000,
 ];
 
 /**

@@ -49,8 +49,20 @@ const REPLACE_PASSWORD_HASH = `UPDATE users SET password_hash = $3, updated_at =
 const CLOSE_ACCOUNT = `UPDATE users SET password_hash = '', updated_at = now() WHERE id = $1
  RETURNING id`;
 
-/** Parameter: user id. Its sessions (with their refresh tokens) and events go by cascade. */
+/** Parameter: user id. Its sessions and events go by cascade. */
 const DELETE_CLOSED_ACCOUNT = `DELETE FROM users WHERE id = $1 AND password_hash = ''`;
+
+/**
+ * Parameters: closed before, batch size. Accounts closed for deletion whose deletion did not
+ * follow (the process stopped in between), through the partial index on closed accounts.
+ */
+const DELETE_CLOSED_BEFORE = `WITH deleted AS (
+   DELETE FROM users
+    WHERE id IN (SELECT id FROM users WHERE password_hash = '' AND updated_at < $1 LIMIT $2)
+      AND password_hash = ''
+   RETURNING 1
+ )
+ SELECT count(*)::int AS deleted FROM deleted`;
 
 /**
  * Parameters: email, role, whether to remove it. The notification is delivered at commit.
@@ -128,6 +140,11 @@ export class UsersRepository {
   /** Deletes an account that `closeAccount` closed, and by cascade all that is the account's. */
   async deleteClosedAccount(id: string): Promise<void> {
     await this.sql.query(DELETE_CLOSED_ACCOUNT, [id]);
+  }
+
+  /** Housekeeping: finishes the deletions of accounts closed before `cutoff`; how many. */
+  deleteClosedBefore(cutoff: Date, batchSize: number): Promise<number> {
+    return this.sql.deleteInBatches(DELETE_CLOSED_BEFORE, [cutoff], batchSize);
   }
 
   /**

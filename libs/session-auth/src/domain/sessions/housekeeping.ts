@@ -1,8 +1,15 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  Optional,
+} from '@nestjs/common';
 import { LoginFailuresRepository } from '../../persistence/login-failures.repository';
 import { RevocationLogRepository } from '../../persistence/revocation-log.repository';
 import { SecurityEventsRepository } from '../../persistence/security-events.repository';
 import { SessionsRepository } from '../../persistence/sessions.repository';
+import { UsersRepository } from '../../persistence/users.repository';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -16,11 +23,27 @@ export const ENDED_SESSIONS_BATCH = 1_000;
 export const SECURITY_EVENTS_BATCH = 5_000;
 export const LOGIN_FAILURES_BATCH = 1_000;
 export const REVOCATION_LOG_BATCH = 1_000;
+export const CLOSED_ACCOUNTS_BATCH = 100;
+/**
+ * An account closed for deletion is deleted a second later, once its sessions' revocation has
+ * reached every instance; one still there after this long was interrupted (the process stopped).
+ */
+export const CLOSED_ACCOUNT_GRACE_MS = 10 * 60_000;
+
+/** How many rows each kind of housekeeping deleted in one run. */
+export interface HousekeepingCounts {
+  sessions: number;
+  events: number;
+  loginFailures: number;
+  revocations: number;
+  closedAccounts: number;
+}
 
 /**
  * Deletes what no one needs any more: sessions ended 30 days ago, security events after 90,
  * lockout counters whose window has closed, and the revocation feed's events past their `until`
- * (no access token they concern is alive). Each in batches found through an index, skipping rows
+ * (no access token they concern is alive); and, with the built-in accounts, finishes the deletion
+ * of an account whose deletion was interrupted after it was closed. Each in batches found through an index, skipping rows
  * a refresh or revocation holds, so it never blocks a user and several instances can run it at
  * once. Runs at start, then every hour, on a timer of its own that never keeps the process alive:
  * no scheduler module is imposed on the app.
@@ -35,6 +58,8 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly events: SecurityEventsRepository,
     private readonly loginFailures: LoginFailuresRepository,
     private readonly revocationLog: RevocationLogRepository,
+    /** Present with the built-in accounts only. */
+    @Optional() private readonly users?: UsersRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -46,30 +71,32 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
     clearInterval(this.timer);
   }
 
-  async run(now = Date.now()): Promise<{
-    sessions: number;
-    events: number;
-    loginFailures: number;
-    revocations: number;
-  }> {
+  async run(now = Date.now()): Promise<HousekeepingCounts> {
     try {
-      const sessions = await this.sessions.deleteEndedBefore(
-        new Date(now - ENDED_SESSION_RETENTION_MS),
-        ENDED_SESSIONS_BATCH,
-      );
-      const events = await this.events.deleteOlderThan(
-        new Date(now - SECURITY_EVENT_RETENTION_MS),
-        SECURITY_EVENTS_BATCH,
-      );
-      const loginFailures = await this.loginFailures.deleteExpired(LOGIN_FAILURES_BATCH);
-      const revocations = await this.revocationLog.deleteExpired(REVOCATION_LOG_BATCH);
-      if (sessions || events || loginFailures || revocations) {
-        this.logger.log({ msg: 'Housekeeping done', sessions, events, loginFailures, revocations });
+      const counts: HousekeepingCounts = {
+        sessions: await this.sessions.deleteEndedBefore(
+          new Date(now - ENDED_SESSION_RETENTION_MS),
+          ENDED_SESSIONS_BATCH,
+        ),
+        events: await this.events.deleteOlderThan(
+          new Date(now - SECURITY_EVENT_RETENTION_MS),
+          SECURITY_EVENTS_BATCH,
+        ),
+        loginFailures: await this.loginFailures.deleteExpired(LOGIN_FAILURES_BATCH),
+        revocations: await this.revocationLog.deleteExpired(REVOCATION_LOG_BATCH),
+        closedAccounts:
+          (await this.users?.deleteClosedBefore(
+            new Date(now - CLOSED_ACCOUNT_GRACE_MS),
+            CLOSED_ACCOUNTS_BATCH,
+          )) ?? 0,
+      };
+      if (Object.values(counts).some((count) => count > 0)) {
+        this.logger.log({ msg: 'Housekeeping done', ...counts });
       }
-      return { sessions, events, loginFailures, revocations };
+      return counts;
     } catch (error) {
       this.logger.warn({ msg: 'Housekeeping failed; next hour will retry', err: error });
-      return { sessions: 0, events: 0, loginFailures: 0, revocations: 0 };
+      return { sessions: 0, events: 0, loginFailures: 0, revocations: 0, closedAccounts: 0 };
     }
   }
 }
