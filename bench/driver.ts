@@ -31,6 +31,8 @@ import { RawSession, rotateOnce } from './lib/rotation-sql';
 /** The running total of a scenario's measured slices. */
 class Tally {
   readonly latencies: number[] = [];
+  /** When each of `latencies` was answered, ms since the epoch, if asked for. */
+  readonly answeredAt: number[] = [];
   readonly statusCodes: Record<string, number> = {};
   failed = 0;
   private measuredMs = 0;
@@ -223,7 +225,9 @@ function httpRunner(job: HttpJob): Runner {
           instance.on('response', (_client, status, _bytes, responseTime) => {
             if (status < 200 || status > 299) return;
             ok++;
-            if (measure) tally.latencies.push(responseTime);
+            if (!measure) return;
+            tally.latencies.push(responseTime);
+            if (job.timeline) tally.answeredAt.push(Date.now());
           });
         });
         if (measure) {
@@ -237,7 +241,13 @@ function httpRunner(job: HttpJob): Runner {
       return ok;
     },
     async finish() {
-      return { ...tally.result(), refreshTokens: chains?.live() };
+      return {
+        ...tally.result(),
+        refreshTokens: chains?.live(),
+        timeline: job.timeline
+          ? { answeredAtMs: tally.answeredAt, latencyMs: tally.latencies }
+          : undefined,
+      };
     },
   };
 }

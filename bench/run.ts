@@ -21,6 +21,7 @@ import {
   HttpJob,
   HttpScenario,
   LoadResult,
+  percentiles,
   RevocationResult,
   SqlJob,
 } from './lib/jobs';
@@ -58,8 +59,8 @@ const PUBLIC_URL = 'http://localhost:3000';
  * afresh.
  */
 const MANY_USERS = 50_000;
-/** Refresh slices of the housekeeping part: short, so that the deletion's window is measured alone. */
-const HOUSEKEEPING_SLICE_S = 0.5;
+/** Refresh slices of the housekeeping part: the loads run in slices, as in the rounds. */
+const HOUSEKEEPING_SLICE_S = 1;
 /** Keycloak's high-availability CPU sizing: per vCPU, refreshes/s and password sign-ins/s. */
 const KEYCLOAK_PER_VCPU = { refresh: 120, login: 15 };
 
@@ -303,8 +304,8 @@ async function seedScale(
       {
         tag: `scale-${randomBytes(3).toString('hex')}`,
         users: Math.ceil(sessions / SESSIONS_PER_USER),
-        live: sessions,
-        ended: sessions,
+        sessions,
+        withEnded: true,
         perUser: SESSIONS_PER_USER,
       },
       log,
@@ -335,8 +336,8 @@ async function manyUsersSessions(
         {
           tag: `many-${randomBytes(3).toString('hex')}`,
           users: missing,
-          live: missing,
-          ended: 0,
+          sessions: missing,
+          withEnded: false,
           perUser: 1,
         },
         () => undefined,
@@ -497,8 +498,31 @@ interface HousekeepingResult {
   /** From just before the second instance was started to none left. */
   sinceStartMs: number;
   before: LoadResult;
-  /** Null when the deletion was over before a slice could begin inside it. */
+  /**
+   * The requests in flight during the deletion (`failed` and the CPU are the whole load's, from
+   * before the second instance started to the end of the deletion); null if none was.
+   */
   during: LoadResult | null;
+}
+
+/**
+ * The requests of `result` (which has a timeline) in flight at some moment between `fromMs` and
+ * `toMs` (ms since the epoch); null if there were none.
+ */
+function within(result: LoadResult, fromMs: number, toMs: number): LoadResult | null {
+  const { answeredAtMs, latencyMs } = result.timeline!;
+  const latencies = latencyMs.filter(
+    (latency, i) => answeredAtMs[i] >= fromMs && answeredAtMs[i] - latency <= toMs,
+  );
+  if (latencies.length === 0) return null;
+  return {
+    ...result,
+    rps: latencies.length / ((toMs - fromMs) / 1000),
+    ok: latencies.length,
+    latencyMs: percentiles(latencies),
+    durationS: (toMs - fromMs) / 1000,
+    timeline: undefined,
+  };
 }
 
 /** How long the housekeeping part waits for the ended sessions to go. */
@@ -763,13 +787,13 @@ async function main(): Promise<void> {
     }
 
     /**
-     * Chained refreshes on service A in HOUSEKEEPING_SLICE_S slices: `duration` seconds of them,
-     * then as many as it takes while a second instance, started on the same database, deletes the
-     * ended sessions at its start (housekeeping). Only the slices that begin while its DELETE is
-     * seen running count; the instance's own start comes before it.
+     * Chained refreshes on service A: `duration` seconds of them, then as many as it takes while a
+     * second instance, started on the same database, deletes the ended sessions at its start
+     * (housekeeping). Of the second load, only the requests in flight between its DELETE first seen
+     * running and no ended session left count: the instance's own start comes before.
      */
     const housekeepingTrial = async (ended: number): Promise<HousekeepingResult> => {
-      const refreshDriver = async (name: string) => {
+      const refreshDriver = async (name: string, timeline: boolean) => {
         const driver = await DriverProcess.start(
           name,
           {
@@ -778,6 +802,7 @@ async function main(): Promise<void> {
             url: single.url,
             connections: settings.connections,
             refreshTokens,
+            timeline,
           } satisfies HttpJob,
           workDir,
         );
@@ -791,37 +816,34 @@ async function main(): Promise<void> {
         refreshTokens = result.refreshTokens ?? {};
         return { ...result, refreshTokens: undefined };
       };
-      const quiet = await refreshDriver('refresh, before housekeeping');
+      const quiet = await refreshDriver('refresh, before housekeeping', false);
       for (let run = 0; run < settings.duration; run += HOUSEKEEPING_SLICE_S) {
         await quiet.run(HOUSEKEEPING_SLICE_S, true);
       }
       const before = await finish(quiet);
 
-      const busy = await refreshDriver('refresh, during housekeeping');
+      const busy = await refreshDriver('refresh, during housekeeping', true);
       const watch = new DeletionWatch(database.url);
       await watch.start();
       const second = start('service B (housekeeping at its start)', 1);
       second.catch(() => undefined);
-      let measuredSlices = 0;
       const deadline = Date.now() + HOUSEKEEPING_TIMEOUT_MS;
       try {
-        while (!watch.done) {
+        do {
           if (Date.now() > deadline) throw new Error('housekeeping: ended sessions still there');
-          const measure = watch.deleting;
-          await busy.run(HOUSEKEEPING_SLICE_S, measure);
-          if (measure) measuredSlices++;
-        }
+          await busy.run(HOUSEKEEPING_SLICE_S, true);
+        } while (!watch.done);
       } finally {
         await watch.stop();
       }
-      const during = await finish(busy);
+      const all = await finish(busy);
       await stop(await second);
       return {
         ended,
         deletionMs: watch.deletionMs,
         sinceStartMs: watch.sinceWatchedMs!,
         before,
-        during: measuredSlices > 0 ? during : null,
+        during: within(all, watch.startedAtMs ?? watch.watchedFromMs, watch.doneAtMs!),
       };
     };
     let housekeeping: HousekeepingResult | null = null;
@@ -1176,7 +1198,9 @@ function scaleTargets(
       name: `${LABELS[scenario]}, ${sessions} sessions ÷ empty database (req/s)`,
       value: then
         ? `${fixed(ratio, 2)} (${fixed(then.rps, 0)} → ${fixed(now.result.rps, 0)}/s)`
-        : 'no --compare',
+        : baseline
+          ? 'not in the compared run'
+          : 'no --compare',
       goal: '≥ 0.85',
       met: ratio >= 0.85,
     });
@@ -1259,6 +1283,7 @@ function scaleLines(
   ];
   if (housekeeping) {
     const seconds = (housekeeping.deletionMs ?? housekeeping.sinceStartMs) / 1000;
+    const { before, during } = housekeeping;
     lines.push(
       `Housekeeping deleted ${housekeeping.ended} ended sessions in ${fixed(seconds, 2)} s ` +
         `(${fixed(housekeeping.ended / seconds, 0)} rows/s), ` +
@@ -1266,7 +1291,12 @@ function scaleLines(
           ? 'from the second instance’s start (its DELETE was never seen running)'
           : `from its DELETE seen running; ${fixed(housekeeping.sinceStartMs / 1000, 2)} s ` +
             'from the second instance’s start') +
-        '.',
+        `. Refresh p50 / p99: ${fixed(before.latencyMs.p50, 1)} / ` +
+        `${fixed(before.latencyMs.p99, 1)} ms over ${before.ok} refreshes before, ` +
+        (during
+          ? `${fixed(during.latencyMs.p50, 1)} / ${fixed(during.latencyMs.p99, 1)} ms over the ` +
+            `${during.ok} in flight during the deletion.`
+          : 'none in flight during the deletion.'),
     );
   }
   if (baseline) {

@@ -27,7 +27,9 @@ export class AccessTokenMinter {
     this.key = createPrivateKey(privateKeyPem);
     this.template = templateOf(issued);
     if (this.template.header.alg !== 'ES256') {
-      throw new Error(`access tokens: expected ES256, the service signs ${this.template.header.alg}`);
+      throw new Error(
+        `access tokens: expected ES256, the service signs ${this.template.header.alg}`,
+      );
     }
   }
 
@@ -49,7 +51,10 @@ export class AccessTokenMinter {
         auth_time: session.authTime,
       });
       const input = `${header}.${payload}`;
-      const signature = sign('sha256', Buffer.from(input), { key: this.key, dsaEncoding: 'ieee-p1363' });
+      const signature = sign('sha256', Buffer.from(input), {
+        key: this.key,
+        dsaEncoding: 'ieee-p1363',
+      });
       return `${input}.${signature.toString('base64url')}`;
     });
   }
@@ -59,7 +64,10 @@ function templateOf(token: string): Template {
   const [header, payload] = token
     .split('.')
     .slice(0, 2)
-    .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>);
+    .map(
+      (part) =>
+        JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>,
+    );
   return {
     header: { alg: String(header.alg), kid: String(header.kid), typ: String(header.typ) },
     iss: String(payload.iss),

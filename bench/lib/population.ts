@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { Client } from 'pg';
 import { ARGON2_OPTIONS } from '@session-service/nestjs/internal';
 
-/** Rows per INSERT statement: big enough to be fast, small enough to keep each statement short. */
+/** Rows per INSERT statement (users; sessions, live and ended together): fast, yet short. */
 export const CHUNK = 100_000;
 /** Sessions of each kind (live, ended) per seeded user. */
 export const SESSIONS_PER_USER = 3;
@@ -87,14 +87,16 @@ export async function requireSessionTokenSchema(client: Client): Promise<void> {
 }
 
 /**
- * Seeds `users` users (ids and emails derived from `tag`, unique per call), `live` live sessions
- * and `ended` ended ones spread over them `perUser` at a time, one `login` security event per
+ * Seeds `users` users (ids and emails derived from `tag`, unique per call) and `sessions` live
+ * sessions spread over them `perUser` at a time, each with an ended twin when `withEnded` (the two
+ * alternate row by row, so that ended sessions lie scattered over the table as they do after a
+ * while in use, not in a block housekeeping would find together); one `login` security event per
  * session (as sign-in records it), a `registered` one per user and a `session_revoked` one per
  * revoked session, and a lockout counter for one user in twenty. Then ANALYZE.
  */
 export async function seedPopulation(
   client: Client,
-  shape: { tag: string; users: number; live: number; ended: number; perUser: number },
+  shape: { tag: string; users: number; sessions: number; withEnded: boolean; perUser: number },
   log: (message: string) => void,
 ): Promise<Population> {
   const started = performance.now();
@@ -108,27 +110,25 @@ export async function seedPopulation(
     seconds: 0,
   };
   const passwordHash = await placeholderHash();
-  for (const [from, to] of chunks(shape.users)) {
+  for (const [from, to] of chunks(shape.users, CHUNK)) {
     const users = await client.query(INSERT_USERS, [shape.tag, from, to, passwordHash]);
     population.users += users.rowCount ?? 0;
     const failures = await client.query(INSERT_LOGIN_FAILURES, [shape.tag, from, to]);
     population.loginFailures += failures.rowCount ?? 0;
   }
   population.securityEvents += population.users;
-  for (const [kind, count] of [
-    ['live', shape.live],
-    ['ended', shape.ended],
-  ] as const) {
-    for (const [from, to] of chunks(count)) {
-      const { rows } = await client.query<{ sessions: number; events: number }>(
-        kind === 'live' ? INSERT_LIVE_SESSIONS : INSERT_ENDED_SESSIONS,
-        [shape.tag, from, to, shape.perUser, USER_AGENTS],
-      );
-      if (kind === 'live') population.liveSessions += rows[0].sessions;
-      else population.endedSessions += rows[0].sessions;
-      population.securityEvents += rows[0].events;
-      log(`  ${kind} sessions: ${to} of ${count}`);
-    }
+  const perStatement = shape.withEnded ? CHUNK / 2 : CHUNK;
+  for (const [from, to] of chunks(shape.sessions, perStatement)) {
+    const { rows } = await client.query<{ live: number; ended: number; events: number }>(
+      INSERT_SESSIONS,
+      [shape.tag, from, to, shape.perUser, USER_AGENTS, shape.withEnded],
+    );
+    population.liveSessions += rows[0].live;
+    population.endedSessions += rows[0].ended;
+    population.securityEvents += rows[0].events;
+    log(
+      `  sessions: ${to} of ${shape.sessions}${shape.withEnded ? ', and their ended twins' : ''}`,
+    );
   }
   await client.query('RESET synchronous_commit');
   await client.query(`ANALYZE ${SIZED_TABLES.join(', ')}`);
@@ -136,10 +136,10 @@ export async function seedPopulation(
   return population;
 }
 
-/** [from, to) ranges of at most CHUNK. */
-function chunks(count: number): [number, number][] {
+/** [from, to) ranges of at most `size`. */
+function chunks(count: number, size: number): [number, number][] {
   const ranges: [number, number][] = [];
-  for (let from = 0; from < count; from += CHUNK) ranges.push([from, Math.min(count, from + CHUNK)]);
+  for (let from = 0; from < count; from += size) ranges.push([from, Math.min(count, from + size)]);
   return ranges;
 }
 
@@ -175,60 +175,46 @@ const INSERT_LOGIN_FAILURES = `
     FROM generate_series($2::int, $3::int - 1) AS n
    WHERE n % 20 = 0`;
 
-/** The columns both kinds of session are inserted with. */
-const SESSION_COLUMNS = `id, user_id, created_at, last_used_at, expires_at, absolute_expires_at,
-  auth_time, revoked_at, revoked_reason, current_token_id, previous_token_id, current_issued_at,
-  user_agent, ip, persistent`;
-
 /** The client of session n: its user agent and address. */
 const CLIENT = `($5::text[])[1 + n % array_length($5::text[], 1)],
   CASE WHEN n % 4 = 0 THEN '2001:db8::' || to_hex(n % 65536) ELSE '203.0.113.' || n % 250 END`;
 
 /**
- * $1 tag, $2 from, $3 to, $4 sessions per user, $5 user agents. Live sessions: begun in the last
- * 20 days, used in the last 6, rotated at least once but for one in ten; one in ten not persistent.
- * Each session's `login` event comes with it.
+ * $1 tag, $2 from, $3 to, $4 sessions per user, $5 user agents, $6 with the ended twins. Row m is
+ * session n = m / 2, live when m is even, ended when odd (odd rows only with $6), in that order.
+ *
+ * Live: begun in the last 20 days, used in the last 6 (its idle end 7 days after), rotated at
+ * least once but for one in ten; one in ten not persistent. Ended, 31 to 56 days ago: every other
+ * one signed out (revoked), the rest left idle until their refresh token expired. Each session's
+ * `login` event comes with it, and a revoked one's `session_revoked`.
  */
-const INSERT_LIVE_SESSIONS = `
+const INSERT_SESSIONS = `
   WITH s AS (
-    INSERT INTO sessions (${SESSION_COLUMNS})
-    SELECT md5($1 || ':live:' || n)::uuid, ${USER_ID('(n / $4::int)')}, created,
-           used, least(used + interval '7 days', created + interval '30 days'),
-           created + interval '30 days', created, NULL, NULL, gen_random_uuid(),
-           CASE WHEN n % 10 = 0 THEN NULL ELSE gen_random_uuid() END, used, ${CLIENT},
-           n % 10 <> 0
-      FROM generate_series($2::int, $3::int - 1) AS n,
-           LATERAL (SELECT now() - random() * interval '20 days' AS created) c,
-           LATERAL (SELECT greatest(created, now() - random() * interval '6 days') AS used) u
-    RETURNING id, user_id, created_at, user_agent, ip
-  ), e AS (
-    INSERT INTO security_events (user_id, type, at, session_id, ip, user_agent)
-    SELECT user_id, 'login', created_at, id, ip, user_agent FROM s
-    RETURNING 1
-  )
-  SELECT (SELECT count(*) FROM s)::int AS sessions, (SELECT count(*) FROM e)::int AS events`;
-
-/**
- * $1 tag, $2 from, $3 to, $4 sessions per user, $5 user agents. Ended sessions, 31 to 56 days ago:
- * the even ones signed out (revoked), the odd ones left idle until their refresh token expired.
- * Each has its `login` event, and a revoked one its `session_revoked`.
- */
-const INSERT_ENDED_SESSIONS = `
-  WITH s AS (
-    INSERT INTO sessions (${SESSION_COLUMNS})
-    SELECT md5($1 || ':ended:' || n)::uuid, ${USER_ID('(n / $4::int)')}, created,
-           CASE WHEN revoked THEN ended ELSE ended - interval '7 days' END,
-           CASE WHEN revoked THEN least(ended + interval '7 days', created + interval '30 days')
-                ELSE ended END,
+    INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, absolute_expires_at,
+                          auth_time, revoked_at, revoked_reason, current_token_id,
+                          previous_token_id, current_issued_at, user_agent, ip, persistent)
+    SELECT md5($1 || CASE WHEN ended THEN ':ended:' ELSE ':live:' END || n)::uuid,
+           ${USER_ID('(n / $4::int)')}, created, used,
+           CASE WHEN ended AND NOT revoked THEN ended_at
+                ELSE least(used + interval '7 days', created + interval '30 days') END,
            created + interval '30 days', created,
-           CASE WHEN revoked THEN ended END, CASE WHEN revoked THEN 'logout' END,
-           gen_random_uuid(), gen_random_uuid(),
-           CASE WHEN revoked THEN ended ELSE ended - interval '7 days' END, ${CLIENT}, true
-      FROM generate_series($2::int, $3::int - 1) AS n,
-           LATERAL (SELECT n % 2 = 0 AS revoked,
-                           now() - interval '31 days' - random() * interval '25 days' AS ended) k,
-           LATERAL (SELECT ended - interval '7 days' - random() * interval '4 days' AS created) c
-    RETURNING id, user_id, created_at, revoked_at, user_agent, ip
+           CASE WHEN revoked THEN ended_at END, CASE WHEN revoked THEN 'logout' END,
+           gen_random_uuid(),
+           CASE WHEN n % 10 = 0 AND NOT ended THEN NULL ELSE gen_random_uuid() END,
+           used, ${CLIENT}, ended OR n % 10 <> 0
+      FROM generate_series(2 * $2::int, 2 * $3::int - 1) AS m,
+           LATERAL (SELECT m / 2 AS n, m % 2 = 1 AS ended) k,
+           LATERAL (SELECT ended AND n % 2 = 0 AS revoked,
+                           now() - interval '31 days' - random() * interval '25 days' AS ended_at) e,
+           LATERAL (SELECT CASE WHEN ended
+                                THEN ended_at - interval '7 days' - random() * interval '4 days'
+                                ELSE now() - random() * interval '20 days' END AS created) c,
+           LATERAL (SELECT CASE WHEN revoked THEN ended_at
+                                WHEN ended THEN ended_at - interval '7 days'
+                                ELSE greatest(created, now() - random() * interval '6 days')
+                                END AS used) u
+     WHERE $6::boolean OR NOT ended
+    RETURNING id, user_id, created_at, expires_at, revoked_at, user_agent, ip
   ), e AS (
     INSERT INTO security_events (user_id, type, at, session_id, ip, user_agent)
     SELECT user_id, 'login', created_at, id, ip, user_agent FROM s
@@ -237,7 +223,9 @@ const INSERT_ENDED_SESSIONS = `
      WHERE revoked_at IS NOT NULL
     RETURNING 1
   )
-  SELECT (SELECT count(*) FROM s)::int AS sessions, (SELECT count(*) FROM e)::int AS events`;
+  SELECT (SELECT count(*) FROM s WHERE revoked_at IS NULL AND expires_at > now())::int AS live,
+         (SELECT count(*) FROM s WHERE revoked_at IS NOT NULL OR expires_at <= now())::int AS ended,
+         (SELECT count(*) FROM e)::int AS events`;
 
 /** Live sessions in the database, and how many distinct users they belong to. */
 export async function countLive(client: Client): Promise<{ sessions: number; users: number }> {
