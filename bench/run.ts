@@ -3,9 +3,11 @@
  * `npm run bench [-- --quick] [-- --duration=10 --connections=50 --login-connections=16 --no-build]`
  *
  * Builds and starts the service (on DATABASE_URL when set, in a schema of its own; else on an
- * embedded PostgreSQL in a temporary folder), seeds users and sessions through the API, drives it
- * with autocannon from a separate process, measures the machine's own limits in the same run, and
- * prints one table, also written to bench/results/latest.json and bench/results/latest.svg.
+ * embedded PostgreSQL in a temporary folder), seeds users and sessions through the API (and in
+ * SQL: the 50,000 users of `GET /auth/me`, and with `--scale=N` a database in use), drives it with
+ * autocannon from a separate process, measures the machine's own limits in the same run, and
+ * prints one table, also written to bench/results/latest.json and bench/results/latest.svg
+ * (latest-scale.* with --scale).
  */
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
@@ -836,10 +838,12 @@ async function main(): Promise<void> {
       const watch = new DeletionWatch(database.url);
       await watch.start();
       const second = start('service B (housekeeping at its start)', 1);
-      second.catch(() => undefined);
+      let failedToStart: unknown = null;
+      second.catch((error: unknown) => (failedToStart = error));
       const deadline = Date.now() + HOUSEKEEPING_TIMEOUT_MS;
       try {
         do {
+          if (failedToStart) throw failedToStart;
           if (Date.now() > deadline) throw new Error('housekeeping: ended sessions still there');
           await busy.run(HOUSEKEEPING_SLICE_S, true);
         } while (!watch.done);
@@ -1207,7 +1211,9 @@ function scaleTargets(
     targets.push({
       name: `${LABELS[scenario]}, ${sessions} sessions ÷ empty database (req/s)`,
       value: then
-        ? `${fixed(ratio, 2)} (${fixed(then.rps, 0)} → ${fixed(now.result.rps, 0)}/s)`
+        ? `${fixed(ratio, 2)} (${fixed(then.rps, 0)} → ${fixed(now.result.rps, 0)}/s, ` +
+          `service ${fixed(then.serviceCpuUsPerRequest ?? NaN, 0)} → ` +
+          `${fixed(now.serviceCpuUsPerRequest ?? NaN, 0)} µs/req)`
         : baseline
           ? 'not in the compared run'
           : 'no --compare',
