@@ -354,6 +354,20 @@ async function manyUsersSessions(
   });
 }
 
+/** Stops unless the service accepts a minted token as the session's own. */
+async function checkMinted(url: string, minter: AccessTokenMinter, session: LiveSession) {
+  const [token] = minter.mint([session]);
+  const { status, body } = await requestJson<{ id?: string; sessionId?: string }>(
+    `${url}/auth/me`,
+    { headers: { authorization: `Bearer ${token}` } },
+  );
+  if (status !== 200 || body.id !== session.userId || body.sessionId !== session.sessionId) {
+    throw new Error(
+      `a minted access token: GET /auth/me answered ${status} ${JSON.stringify(body)}`,
+    );
+  }
+}
+
 // ---------------------------------------------------------------- interleaved rounds
 
 /**
@@ -667,6 +681,7 @@ async function main(): Promise<void> {
       try {
         manySessions = await manyUsersSessions(database.url, log);
         minter = new AccessTokenMinter(privateKeyPem, seeded.accessTokens[0]);
+        await checkMinted(single.url, minter, manySessions[manySessions.length - 1]);
       } catch (error) {
         // Without --scale, the rest of the bench still runs on a schema the seeding cannot write.
         if (!(error instanceof OldSchemaError)) throw error;
@@ -1150,7 +1165,10 @@ function buildReport(
       resourceServerRevocation: revocations.resourceServer,
       rssMb: rss,
       perVcpu,
-      scale: context.scale,
+      scale: context.scale && {
+        ...context.scale,
+        bytesPerLiveSession: storagePerLiveSession(context.scale),
+      },
       housekeeping: context.housekeeping,
       compared: context.baseline && { ...context.baseline, rows: undefined },
       scenarios: measured.map((m) => ({

@@ -1,9 +1,10 @@
 /**
  * Watches housekeeping delete the ended sessions: polls, on a connection of its own, whether any
  * session ended more than 30 days ago is left, and whether a `DELETE FROM sessions` statement is
- * running, both on the database's clock. "Any left" reads at most one row (through the
- * `sessions_ended` index), so that the polls themselves cost the database next to nothing while the
- * refreshes it measures run.
+ * running, both on the database's clock (each poll's answer holds as of its statement's start,
+ * when its snapshot was taken). "Any left" stops at the first row (through the `sessions_ended`
+ * index), so that the polls cost the database little while the refreshes it measures run; the
+ * first poll after the deletion walks the index entries it left behind, once.
  */
 import { Client } from 'pg';
 import { ENDED_BEFORE, HOUSEKEEPING_CUTOFF } from './population';
@@ -13,7 +14,7 @@ const POLL = `
          (SELECT extract(epoch FROM min(query_start)) * 1000 FROM pg_stat_activity
            WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'
              AND query ILIKE '%DELETE FROM sessions%') AS deleting_since_ms,
-         extract(epoch FROM clock_timestamp()) * 1000 AS now_ms`;
+         extract(epoch FROM statement_timestamp()) * 1000 AS now_ms`;
 
 export class DeletionWatch {
   /** When the first DELETE statement was seen running (its query_start), database clock, ms. */
