@@ -116,6 +116,9 @@ function parseArgs(argv: string[]): Settings {
     flags.set(match[1], match[2] ?? 'true');
   }
   const quick = flags.has('quick');
+  if (flags.has('compare') && !flags.has('scale')) {
+    throw new Error('--compare goes with --scale: it compares a scaled run with an empty one');
+  }
   const number = (name: string, fallback: number) => {
     const value = flags.has(name) ? Number(flags.get(name)) : fallback;
     if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} takes a positive number`);
