@@ -435,8 +435,7 @@ function followFeedCommands(consumers: FeedConsumers): void {
         send({ type: 'closed' });
       } else if (command.type === 'finish') {
         consumers.closeAll();
-        send({ type: 'result', result: consumers.summary() });
-        process.disconnect();
+        await sendLast({ type: 'result', result: consumers.summary() });
       }
     });
   });
@@ -446,12 +445,25 @@ function send(report: Report): void {
   process.send!(report);
 }
 
+/**
+ * Sends the last report, then closes the channel once it is written: a large report (a load's
+ * timeline) could otherwise still be in flight when the process exits.
+ */
+function sendLast(report: Report): Promise<void> {
+  return new Promise((resolve) =>
+    process.send!(report, undefined, undefined, () => {
+      process.disconnect();
+      resolve();
+    }),
+  );
+}
+
 async function main(): Promise<void> {
   const job = JSON.parse(readFileSync(process.argv[2], 'utf8')) as Job;
   if (job.kind === 'revocation') {
-    send({ type: 'result', result: await runRevocation(job) });
+    const result = await runRevocation(job);
     closeAgent();
-    process.disconnect();
+    await sendLast({ type: 'result', result });
     return;
   }
   if (job.kind === 'feed-consumers') {
@@ -471,9 +483,9 @@ async function main(): Promise<void> {
       if (command.type === 'run') {
         send({ type: 'ran', ok: await runner.run(command.seconds, command.measure) });
       } else if (command.type === 'finish') {
-        send({ type: 'result', result: await runner.finish() });
+        const result = await runner.finish();
         closeAgent();
-        process.disconnect();
+        await sendLast({ type: 'result', result });
       }
     });
   });

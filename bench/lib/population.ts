@@ -3,7 +3,7 @@
  * N ended ones (revoked, or idle past their end, more than 30 days ago, so that housekeeping deletes
  * them), three of each per user, with the users and the security events that history leaves. Rows
  * are made by `INSERT … SELECT … FROM generate_series` in statements of at most CHUNK rows: a
- * million sessions take seconds, not the hours sign-ins through argon2id would.
+ * million sessions take minutes, not the hours sign-ins through argon2id would.
  *
  * Written for the schema where `sessions` holds the token state (no `refresh_tokens` table).
  */
