@@ -31,6 +31,8 @@ import { RawSession, rotateOnce } from './lib/rotation-sql';
 /** The running total of a scenario's measured slices. */
 class Tally {
   readonly latencies: number[] = [];
+  /** When each of `latencies` was answered, ms since the epoch, if asked for. */
+  readonly answeredAt: number[] = [];
   readonly statusCodes: Record<string, number> = {};
   failed = 0;
   private measuredMs = 0;
@@ -223,7 +225,9 @@ function httpRunner(job: HttpJob): Runner {
           instance.on('response', (_client, status, _bytes, responseTime) => {
             if (status < 200 || status > 299) return;
             ok++;
-            if (measure) tally.latencies.push(responseTime);
+            if (!measure) return;
+            tally.latencies.push(responseTime);
+            if (job.timeline) tally.answeredAt.push(Date.now());
           });
         });
         if (measure) {
@@ -237,7 +241,13 @@ function httpRunner(job: HttpJob): Runner {
       return ok;
     },
     async finish() {
-      return { ...tally.result(), refreshTokens: chains?.live() };
+      return {
+        ...tally.result(),
+        refreshTokens: chains?.live(),
+        timeline: job.timeline
+          ? { answeredAtMs: tally.answeredAt, latencyMs: tally.latencies }
+          : undefined,
+      };
     },
   };
 }
@@ -425,8 +435,7 @@ function followFeedCommands(consumers: FeedConsumers): void {
         send({ type: 'closed' });
       } else if (command.type === 'finish') {
         consumers.closeAll();
-        send({ type: 'result', result: consumers.summary() });
-        process.disconnect();
+        await sendLast({ type: 'result', result: consumers.summary() });
       }
     });
   });
@@ -436,12 +445,25 @@ function send(report: Report): void {
   process.send!(report);
 }
 
+/**
+ * Sends the last report, then closes the channel once it is written: a large report (a load's
+ * timeline) could otherwise still be in flight when the process exits.
+ */
+function sendLast(report: Report): Promise<void> {
+  return new Promise((resolve) =>
+    process.send!(report, undefined, undefined, () => {
+      process.disconnect();
+      resolve();
+    }),
+  );
+}
+
 async function main(): Promise<void> {
   const job = JSON.parse(readFileSync(process.argv[2], 'utf8')) as Job;
   if (job.kind === 'revocation') {
-    send({ type: 'result', result: await runRevocation(job) });
+    const result = await runRevocation(job);
     closeAgent();
-    process.disconnect();
+    await sendLast({ type: 'result', result });
     return;
   }
   if (job.kind === 'feed-consumers') {
@@ -461,9 +483,9 @@ async function main(): Promise<void> {
       if (command.type === 'run') {
         send({ type: 'ran', ok: await runner.run(command.seconds, command.measure) });
       } else if (command.type === 'finish') {
-        send({ type: 'result', result: await runner.finish() });
+        const result = await runner.finish();
         closeAgent();
-        process.disconnect();
+        await sendLast({ type: 'result', result });
       }
     });
   });

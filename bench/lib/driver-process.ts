@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type {
@@ -108,7 +109,10 @@ export class DriverProcess<R = LoadResult> {
       this.reports.shift() ??
       (await Promise.race([
         new Promise<Report>((resolve) => (this.waiting = resolve)),
-        this.exited.then((code): never => {
+        this.exited.then(async (code): Promise<never> => {
+          // Whatever it sent before its channel closed still counts: wait for the channel.
+          if (this.child.connected) await once(this.child, 'disconnect');
+          await new Promise((resolve) => setImmediate(resolve));
           throw new Error(`The ${this.name} driver exited (${code}) while the bench waited`);
         }),
       ]));

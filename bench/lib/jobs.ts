@@ -20,6 +20,8 @@ export interface HttpJob {
   refreshTokens?: Record<string, string>;
   /** login: credentials to rotate through. */
   credentials?: { email: string; password: string }[];
+  /** Report when each measured answer came (LoadResult.timeline), to cut out a window later. */
+  timeline?: boolean;
 }
 
 export interface SqlJob {
@@ -103,6 +105,14 @@ export interface LoadResult {
   refreshTokens?: Record<string, string>;
   /** sql: the sessions at their live tokens afterwards, for the next round. */
   sessions?: SqlJob['sessions'];
+  /** With HttpJob.timeline: each successful measured answer, in the order they came. */
+  timeline?: Timeline;
+}
+
+/** Answers as parallel arrays: when each came (ms since the epoch) and how long it took (ms). */
+export interface Timeline {
+  answeredAtMs: number[];
+  latencyMs: number[];
 }
 
 export interface FeedConsumersResult {
