@@ -2,7 +2,7 @@
  * Watches housekeeping delete the ended sessions: polls, on a connection of its own, whether any
  * session ended more than 30 days ago is left, and whether a `DELETE FROM sessions` statement is
  * running, both on the database's clock (each poll's answer holds as of its statement's start,
- * when its snapshot was taken). "Any left" stops at the first row (through the `sessions_ended`
+ * when its snapshot was taken). "Any left" stops at the first row (through the `sessions_ended_on`
  * index), so that the polls cost the database little while the refreshes it measures run; the
  * first poll after the deletion walks the index entries it left behind, once.
  */

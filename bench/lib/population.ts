@@ -25,8 +25,11 @@ export const SIZED_TABLES = [
   'login_failures',
 ] as const;
 
-/** The condition housekeeping deletes sessions on, as the `sessions_ended` index states it. */
-export const ENDED_BEFORE = (cutoff: string) => `LEAST(expires_at, revoked_at) < ${cutoff}`;
+/**
+ * The condition housekeeping deletes sessions on: ended (idle end or revocation) on a day before
+ * the cutoff's, through the index on `ended_on` (see DELETE_ENDED_SESSIONS).
+ */
+export const ENDED_BEFORE = (cutoff: string) => `ended_on < ((${cutoff}) AT TIME ZONE 'UTC')::date`;
 /** Ended more than 30 days ago: housekeeping's retention (ENDED_SESSION_RETENTION_MS). */
 export const HOUSEKEEPING_CUTOFF = `now() - interval '30 days'`;
 /** Live: neither revoked nor past its idle or absolute end (`alias` is the table's, with its dot). */
