@@ -87,8 +87,9 @@ const TOKEN_TEXT = /^[A-Za-z0-9._-]{0,4096}$/;
  * Validates the body of `POST /auth/refresh` (RefreshDto) as the contract's ValidationPipe does,
  * with the same answers: a body it accepts for certain (none, `{}`, or `{ refreshToken }` with a
  * token's characters only and at most 4,096 of them) is accepted on sight, anything else goes
- * through the pipe itself. The pipe (class-transformer, then class-validator, on a promise chain)
- * cost a refresh ~35 µs of CPU for this one optional string field.
+ * through the pipe itself. For this one optional string field the pipe (class-transformer, then
+ * class-validator, on a promise chain) cost 6.5–8 µs of CPU per call against ~1 µs here, measured
+ * on the refresh body, and Nest ran it on every parameter of the route besides.
  */
 export async function validateRefreshBody(body: unknown): Promise<void> {
   if (!isPlainRefreshBody(body)) await refreshBodyPipe.transform(body, REFRESH_BODY);
