@@ -11,6 +11,9 @@ import {
 import { isUuid } from '../../core/uuid';
 import { signJws, verifyHs256 } from './jws';
 
+/** The one header every refresh token carries, frozen: signJws encodes it once. */
+const REFRESH_HEADER = Object.freeze({ alg: REFRESH_ALGORITHM, typ: REFRESH_TOKEN_TYPE });
+
 /**
  * Where `verifyOnce` keeps a key's verified token: a property of the key object itself (symbol
  * keyed, so that no property of the caller's is touched). A WeakMap keyed by requests cost every
@@ -34,7 +37,7 @@ export class RefreshTokens {
   /** Deterministic: the same claims give the same token, which the grace window relies on. */
   sign(claims: RefreshClaims): string {
     return signJws(
-      { alg: REFRESH_ALGORITHM, typ: REFRESH_TOKEN_TYPE },
+      REFRESH_HEADER,
       {
         sid: claims.sessionId,
         iss: this.options.issuer,
@@ -109,7 +112,7 @@ function invalid(): SessionAuthError {
 }
 
 /** Exactly the header `sign` writes: no `kid`, no key-bearing or critical parameter. */
-function isRefreshHeader(header: Record<string, unknown>): boolean {
+function isRefreshHeader(header: Readonly<Record<string, unknown>>): boolean {
   return (
     Object.keys(header).length === 2 &&
     header.alg === REFRESH_ALGORITHM &&
