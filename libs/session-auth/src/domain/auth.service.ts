@@ -137,7 +137,7 @@ export class AuthService {
       const rotated = await this.sessions.rotate(presented, client);
       const user = rotated.user ?? (await this.users.findById(presented.userId));
       if (!user) throw new SessionAuthError('session_revoked', 'This account no longer exists.');
-      const issued = await this.withAccessToken(user, rotated.sessionId, rotated.refresh, rotated);
+      const issued = this.withAccessToken(user, rotated.sessionId, rotated.refresh, rotated);
       this.options.observer.refresh(rotated.replayed ? 'replayed' : 'rotated');
       return issued;
     } catch (error) {
@@ -303,12 +303,12 @@ export class AuthService {
     return this.withAccessToken(user, started.sessionId, started, { ...started, persistent });
   }
 
-  private async withAccessToken(
+  private withAccessToken(
     user: SessionUser,
     sessionId: string,
     refresh: IssuedRefreshToken,
     session: { absoluteExpiresAt: Date; authTime: Date; persistent: boolean },
-  ): Promise<IssuedTokens> {
+  ): IssuedTokens {
     const access = this.accessTokens.sign({
       userId: user.id,
       sessionId,

@@ -20,6 +20,16 @@ export interface RequestAuthenticator {
   authenticateRequest(request: HttpRequest): AuthenticatedUser | Promise<AuthenticatedUser>;
 }
 
+type Handler = ReturnType<ExecutionContext['getHandler']>;
+
+/** What a route asks of its callers, as its decorators say. */
+interface RoutePolicy {
+  /** False: `@Public()`, or (without `globalGuard`) no `@Auth()`, `@Roles()` or `@RecentAuth()`. */
+  guarded: boolean;
+  roles: string[] | undefined;
+  recent: RecentAuthRequirement | undefined;
+}
+
 /**
  * What the guards of both entry points decide alike: `@Public()` passes; otherwise (every route
  * with `globalGuard`, else only those marked `@Auth()`, `@Roles()` or `@RecentAuth()`) the entry
@@ -28,6 +38,8 @@ export interface RequestAuthenticator {
  * contract's body and headers, so the app needs no filter of ours to answer in our shape.
  */
 export abstract class AccessGuard implements CanActivate {
+  private readonly policies = new Map<Handler, { controller: Handler; policy: RoutePolicy }>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly adapterHost: HttpAdapterHost,
@@ -37,19 +49,9 @@ export abstract class AccessGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): Promise<boolean> | boolean {
     if (context.getType() !== 'http') return true;
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
-    if (
-      !this.settings.globalGuard &&
-      !this.reflector.getAllAndOverride<boolean>(NEEDS_AUTH_KEY, targets)
-    ) {
-      return true;
-    }
-    const roles = this.reflector.getAllAndOverride<string[] | undefined>(ROLES_KEY, targets);
-    const recent = this.reflector.getAllAndOverride<RecentAuthRequirement | undefined>(
-      RECENT_AUTH_KEY,
-      targets,
-    );
+    const policy = this.policyOf(context);
+    if (!policy.guarded) return true;
+    const { roles, recent } = policy;
     const request = context.switchToHttp().getRequest<HttpRequest>();
     try {
       const user = this.authenticator.authenticateRequest(request);
@@ -62,6 +64,36 @@ export abstract class AccessGuard implements CanActivate {
     } catch (error) {
       return this.refuse(context, error);
     }
+  }
+
+  /**
+   * The route's policy, read from its metadata once per handler and class: the guard runs on
+   * every request, and four metadata lookups (each through reflect-metadata, on the handler and
+   * then the class) cost more than a remembered token's whole check.
+   */
+  private policyOf(context: ExecutionContext): RoutePolicy {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    const known = this.policies.get(handler);
+    if (known?.controller === controller) return known.policy;
+    const policy = this.readPolicy([handler, controller]);
+    this.policies.set(handler, { controller, policy });
+    return policy;
+  }
+
+  private readPolicy(targets: [Handler, Handler]): RoutePolicy {
+    const guarded =
+      !this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets) &&
+      (this.settings.globalGuard ||
+        !!this.reflector.getAllAndOverride<boolean>(NEEDS_AUTH_KEY, targets));
+    return {
+      guarded,
+      roles: this.reflector.getAllAndOverride<string[] | undefined>(ROLES_KEY, targets),
+      recent: this.reflector.getAllAndOverride<RecentAuthRequirement | undefined>(
+        RECENT_AUTH_KEY,
+        targets,
+      ),
+    };
   }
 
   private admit(

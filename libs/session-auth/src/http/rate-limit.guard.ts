@@ -18,6 +18,8 @@ import { type HttpRequest, type HttpResponse, nodeResponse } from './request';
 
 const RATE_LIMIT_KEY = 'session-auth:rateLimit';
 
+type Handler = ReturnType<ExecutionContext['getHandler']>;
+
 /**
  * How a route is counted against `authRateLimit`: `request` counts every request; `login` too,
  * and a refusal is a sign-in outcome (`rate_limited`) for the observer; `refresh` counts each
@@ -45,6 +47,9 @@ export function RateLimit(kind: RateLimitKind = 'request'): MethodDecorator {
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
+  /** Each handler's `@RateLimit()` kind (null: none), read once: the guard runs on every request. */
+  private readonly kinds = new Map<object, RateLimitKind | null>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly limiter: RateLimiter,
@@ -53,18 +58,28 @@ export class RateLimitGuard implements CanActivate {
     private readonly options: ResolvedSessionAuthOptions,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous for the routes without `@RateLimit()`: most requests need no await here. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const kind = this.reflector.get<RateLimitKind | undefined>(
-      RATE_LIMIT_KEY,
-      context.getHandler(),
-    );
-    if (!kind) return true;
+    const kind = this.kindOf(context.getHandler());
+    return kind ? this.limit(context, kind) : true;
+  }
+
+  private kindOf(handler: Handler): RateLimitKind | null {
+    let kind = this.kinds.get(handler);
+    if (kind === undefined) {
+      kind = this.reflector.get<RateLimitKind | undefined>(RATE_LIMIT_KEY, handler) ?? null;
+      this.kinds.set(handler, kind);
+    }
+    return kind;
+  }
+
+  private async limit(context: ExecutionContext, kind: RateLimitKind): Promise<boolean> {
     const http = context.switchToHttp();
     const request = http.getRequest<HttpRequest>();
     const route = `${context.getClass().name}.${context.getHandler().name}`;
     const address = clientAddress(request);
-    const tokenId = kind === 'refresh' ? await this.presentedRefreshTokenId(request) : null;
+    const tokenId = kind === 'refresh' ? this.presentedRefreshTokenId(request) : null;
     if (!tokenId) {
       try {
         await this.limiter.count(route, address);
@@ -84,11 +99,11 @@ export class RateLimitGuard implements CanActivate {
   }
 
   /** The jti of a genuine, unexpired refresh token in the request; null for anything else. */
-  private async presentedRefreshTokenId(request: HttpRequest): Promise<string | null> {
+  private presentedRefreshTokenId(request: HttpRequest): string | null {
     try {
       const token = this.credentials.presentedRefreshToken(request)?.token;
       if (!token) return null;
-      const claims = await this.refreshTokens.verifyOnce(request, token);
+      const claims = this.refreshTokens.verifyOnce(request, token);
       return claims.expired ? null : claims.tokenId;
     } catch {
       return null;

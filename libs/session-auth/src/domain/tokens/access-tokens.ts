@@ -9,7 +9,7 @@ import {
   invalidAccessToken,
   verifyAccessToken,
 } from './access-claims';
-import { signJws } from './jws';
+import { type JwsAlgorithm, signJws } from './jws';
 import { VerifiedTokenCache } from './verified-token-cache';
 
 export interface SignedAccessToken {
@@ -17,6 +17,8 @@ export interface SignedAccessToken {
   expiresAt: Date;
   expiresIn: number;
 }
+
+type SigningHeader = Readonly<{ alg: JwsAlgorithm; kid: string; typ: string }>;
 
 /** Verified access tokens remembered per process: about 1 KB each. */
 const VERIFIED_ACCESS_TOKENS = 10_000;
@@ -32,6 +34,7 @@ export class AccessTokens {
   private readonly keyFor = (header: JWTHeaderParameters): KeyObject =>
     this.verificationKey(header);
   private readonly verified: VerifiedTokenCache<AccessClaims>;
+  private header?: { signing: object; value: SigningHeader };
 
   constructor(private readonly options: ResolvedSessionAuthOptions) {
     const clockToleranceSec = Math.floor(options.clockToleranceMs / 1000);
@@ -57,14 +60,14 @@ export class AccessTokens {
     sessionEndsAt: Date;
     authTime: Date;
   }): SignedAccessToken {
-    const { kid, alg, key } = this.options.keys.accessSigning;
+    const { key } = this.options.keys.accessSigning;
     const iat = Math.floor(Date.now() / 1000);
     const exp = Math.min(
       iat + Math.floor(this.options.accessTokenTtlMs / 1000),
       Math.floor(claims.sessionEndsAt.getTime() / 1000),
     );
     const token = signJws(
-      { alg, kid, typ: ACCESS_TOKEN_TYPE },
+      this.signingHeader(),
       {
         sid: claims.sessionId,
         roles: claims.roles,
@@ -99,6 +102,16 @@ export class AccessTokens {
    */
   remembered(token: string): AccessClaims | undefined {
     return this.verified.get(token);
+  }
+
+  /** The header of the signing key's tokens, frozen (signJws encodes it once); made again if the key changes. */
+  private signingHeader(): SigningHeader {
+    const signing = this.options.keys.accessSigning;
+    if (this.header?.signing !== signing) {
+      const value = Object.freeze({ alg: signing.alg, kid: signing.kid, typ: ACCESS_TOKEN_TYPE });
+      this.header = { signing, value };
+    }
+    return this.header.value;
   }
 
   /** The key the header's `kid` names, if its algorithm is that key's; never a key the token brings. */

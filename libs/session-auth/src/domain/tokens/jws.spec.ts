@@ -81,6 +81,25 @@ describe('signJws', () => {
   });
 });
 
+describe('signJws with a frozen header', () => {
+  it('signs as with the same header unfrozen, for every algorithm, however often', () => {
+    const secret = createSecretKey(randomBytes(32));
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const frozen = Object.freeze({ alg: 'HS256' as const, typ: 'refresh+jwt' });
+    const payload = claims();
+    const first = signJws(frozen, payload, secret);
+    expect(signJws(frozen, payload, secret)).toBe(first);
+    expect(signJws({ alg: 'HS256', typ: 'refresh+jwt' }, payload, secret)).toBe(first);
+    const es256 = Object.freeze({ alg: 'ES256' as const, kid: 'key-1', typ: 'at+jwt' });
+    const token = signJws(es256, payload, privateKey);
+    const unfrozen = signJws({ alg: 'ES256', kid: 'key-1', typ: 'at+jwt' }, payload, privateKey);
+    expect(token.split('.')[0]).toBe(unfrozen.split('.')[0]);
+    return expect(
+      jwtVerify(token, publicKey, { currentDate: new Date(1_790_000_100_000) }),
+    ).resolves.toMatchObject({ protectedHeader: es256 });
+  });
+});
+
 describe('verifyHs256', () => {
   const key = createSecretKey(randomBytes(32));
   const header = { alg: 'HS256' as const, typ: 'refresh+jwt' };
@@ -88,6 +107,15 @@ describe('verifyHs256', () => {
   it('returns the header and claims of a token signed with the key', () => {
     const payload = claims();
     expect(verifyHs256(signJws(header, payload, key), key)).toEqual({ header, claims: payload });
+  });
+
+  it('decodes each header as its own text says, remembered or not, and hands it back frozen', () => {
+    const other = { alg: 'HS256' as const, typ: 'other+jwt', extra: 1 };
+    for (const given of [header, header, other, header, other]) {
+      const verified = verifyHs256(signJws(given, claims(), key), key);
+      expect(verified?.header).toEqual(given);
+      expect(Object.isFrozen(verified?.header)).toBe(true);
+    }
   });
 
   it('refuses another key, a changed header, claims or MAC, and alg none', () => {

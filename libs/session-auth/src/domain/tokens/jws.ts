@@ -19,8 +19,25 @@ export function signJws(
   claims: Record<string, unknown>,
   key: KeyObject,
 ): string {
-  const input = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
-  return `${input}.${signature(header.alg, key, Buffer.from(input)).toString('base64url')}`;
+  const input = `${encodedHeader(header)}.${base64url(JSON.stringify(claims))}`;
+  return `${input}.${signature(header.alg, key, input).toString('base64url')}`;
+}
+
+/**
+ * The encoded form of each frozen header signed with: the library signs every token of a kind
+ * under one frozen header object (see RefreshTokens, AccessTokens), which is encoded once. A
+ * header that is not frozen may change between calls, and is encoded each time.
+ */
+const encodedHeaders = new WeakMap<object, string>();
+
+function encodedHeader(header: object): string {
+  if (!Object.isFrozen(header)) return base64url(JSON.stringify(header));
+  let encoded = encodedHeaders.get(header);
+  if (encoded === undefined) {
+    encoded = base64url(JSON.stringify(header));
+    encodedHeaders.set(header, encoded);
+  }
+  return encoded;
 }
 
 /**
@@ -31,7 +48,7 @@ export function signJws(
 export function verifyHs256(
   token: string,
   key: KeyObject,
-): { header: Record<string, unknown>; claims: Record<string, unknown> } | null {
+): { header: Readonly<Record<string, unknown>>; claims: Record<string, unknown> } | null {
   const parts = token.split('.');
   if (parts.length !== 3 || !parts.every((part) => BASE64URL.test(part))) return null;
   const [header, claims, mac] = parts;
@@ -40,22 +57,37 @@ export function verifyHs256(
   // The re-encoding test refuses a second spelling of the same MAC (stray trailing bits).
   if (given.length !== expected.length || given.toString('base64url') !== mac) return null;
   if (!timingSafeEqual(given, expected)) return null;
-  const decodedHeader = decodeObject(header);
+  const decodedHeader = decodeHeader(header);
   const decodedClaims = decodeObject(claims);
   return decodedHeader && decodedClaims ? { header: decodedHeader, claims: decodedClaims } : null;
 }
 
+/**
+ * The last header part decoded, and its value, frozen: the tokens of one kind share one header,
+ * so that nearly every verification finds its header here. The value depends on the part's text
+ * alone, whatever key signed it.
+ */
+let lastHeader: { part: string; value: Readonly<Record<string, unknown>> } | null = null;
+
+function decodeHeader(part: string): Readonly<Record<string, unknown>> | null {
+  if (lastHeader?.part === part) return lastHeader.value;
+  const value = decodeObject(part);
+  if (value) lastHeader = { part, value: Object.freeze(value) };
+  return value;
+}
+
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
-function signature(alg: JwsAlgorithm, key: KeyObject, input: Buffer): Buffer {
+/** `input` is ASCII (base64url and a dot), so its UTF-8 bytes are its characters. */
+function signature(alg: JwsAlgorithm, key: KeyObject, input: string): Buffer {
   switch (alg) {
     case 'HS256':
-      return createHmac('sha256', key).update(input).digest();
+      return createHmac('sha256', key).update(input, 'utf8').digest();
     case 'ES256':
       // JWS wants the raw r || s pair, not DER.
-      return sign('sha256', input, { key, dsaEncoding: 'ieee-p1363' });
+      return sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
     case 'EdDSA':
-      return sign(null, input, key);
+      return sign(null, Buffer.from(input), key);
   }
 }
 

@@ -11,6 +11,17 @@ import {
 import { isUuid } from '../../core/uuid';
 import { signJws, verifyHs256 } from './jws';
 
+/** The one header every refresh token carries, frozen: signJws encodes it once. */
+const REFRESH_HEADER = Object.freeze({ alg: REFRESH_ALGORITHM, typ: REFRESH_TOKEN_TYPE });
+
+/**
+ * Where `verifyOnce` keeps a key's verified token: a property of the key object itself (symbol
+ * keyed, so that no property of the caller's is touched). A WeakMap keyed by requests cost every
+ * garbage collection an ephemeron per request in flight.
+ */
+const VERIFIED = Symbol('session-auth:verified-refresh-token');
+type WithVerified = { [VERIFIED]?: { token: string; claims: VerifiedRefreshToken } };
+
 /**
  * Mints and verifies refresh tokens: HS256 with a secret of their own, read by no one but this
  * library, so that anything it would not have minted is refused.
@@ -18,14 +29,6 @@ import { signJws, verifyHs256 } from './jws';
 @Injectable()
 export class RefreshTokens {
   private readonly clockToleranceSec: number;
-  /**
-   * One verification per key object and token (see verifyOnce); an entry goes with its key. The
-   * key is any object that lives as long as the work that asks, such as a request.
-   */
-  private readonly verifiedFor = new WeakMap<
-    object,
-    { token: string; result: Promise<VerifiedRefreshToken> }
-  >();
 
   constructor(private readonly options: ResolvedSessionAuthOptions) {
     this.clockToleranceSec = Math.floor(options.clockToleranceMs / 1000);
@@ -34,7 +37,7 @@ export class RefreshTokens {
   /** Deterministic: the same claims give the same token, which the grace window relies on. */
   sign(claims: RefreshClaims): string {
     return signJws(
-      { alg: REFRESH_ALGORITHM, typ: REFRESH_TOKEN_TYPE },
+      REFRESH_HEADER,
       {
         sid: claims.sessionId,
         iss: this.options.issuer,
@@ -55,6 +58,26 @@ export class RefreshTokens {
    * `session_revoked`.
    */
   async verify(token: string): Promise<VerifiedRefreshToken> {
+    return this.check(token);
+  }
+
+  /**
+   * `verify`, once per `key` and token, synchronously: the same claims for every later call with
+   * both (a refused token is checked again, and refused with a new error, each time). A request is
+   * the key in practice: its rate limit, which counts each refresh token once, and its
+   * authentication both need its token verified, and neither needs to wait for it (the check is
+   * an HMAC). Any object serves, so no HTTP type enters here.
+   */
+  verifyOnce(key: object, token: string): VerifiedRefreshToken {
+    const holder = key as WithVerified;
+    const memo = holder[VERIFIED];
+    if (memo?.token === token) return memo.claims;
+    const claims = this.check(token);
+    holder[VERIFIED] = { token, claims };
+    return claims;
+  }
+
+  private check(token: string): VerifiedRefreshToken {
     const verified =
       token.length <= MAX_TOKEN_LENGTH ? verifyHs256(token, this.options.keys.refreshSecret) : null;
     if (!verified || !isRefreshHeader(verified.header)) throw invalid();
@@ -81,19 +104,6 @@ export class RefreshTokens {
       expired: exp <= now - this.clockToleranceSec,
     };
   }
-
-  /**
-   * `verify`, once per `key` and token: the same promise for every later call with both. A request
-   * is the key in practice: its rate limit, which counts each refresh token once, and its
-   * authentication both need its token verified. Any object serves, so no HTTP type enters here.
-   */
-  verifyOnce(key: object, token: string): Promise<VerifiedRefreshToken> {
-    const memo = this.verifiedFor.get(key);
-    if (memo?.token === token) return memo.result;
-    const result = this.verify(token);
-    this.verifiedFor.set(key, { token, result });
-    return result;
-  }
 }
 
 /** A new error for each caller, so that nothing one request changes reaches another. */
@@ -102,7 +112,7 @@ function invalid(): SessionAuthError {
 }
 
 /** Exactly the header `sign` writes: no `kid`, no key-bearing or critical parameter. */
-function isRefreshHeader(header: Record<string, unknown>): boolean {
+function isRefreshHeader(header: Readonly<Record<string, unknown>>): boolean {
   return (
     Object.keys(header).length === 2 &&
     header.alg === REFRESH_ALGORITHM &&

@@ -18,7 +18,7 @@ import type { AuthenticatedUser, ClientInfo, PresentedRefreshToken } from '../..
 import { AuthService, type IssuedTokens } from '../../domain/auth.service';
 import { SessionsService } from '../../domain/sessions/sessions.service';
 import { Auth, type AuthenticatedRequest, CurrentUser, Public } from '../decorators';
-import { Client } from '../client-info';
+import { Client, clientInfoOf } from '../client-info';
 import { SessionCookies } from '../cookies';
 import { deviceCookieOf } from '../credentials';
 import {
@@ -35,6 +35,7 @@ import { RateLimit } from '../rate-limit.guard';
 import { LogoutGuard, RefreshTokenGuard } from '../refresh-token.guard';
 import type { HttpRequest, HttpResponse } from '../request';
 import { LibraryController } from './library-controller';
+import { validateRefreshBody } from '../validation';
 
 type Transport = 'body' | 'cookie';
 
@@ -103,14 +104,17 @@ export class AuthController {
   })
   @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'service_unavailable' })
   async refresh(
-    @CurrentUser() token: PresentedRefreshToken,
-    @Body() _body: RefreshDto,
-    @Client() client: ClientInfo,
+    @Req() request: HttpRequest,
     @Res({ passthrough: true }) response: HttpResponse,
   ): Promise<TokenResponseDto> {
+    // The request, not `@CurrentUser()`, `@Body()` and `@Client()`: Nest runs the pipes on each of
+    // those, and the refresh body is validated by hand (see validateRefreshBody).
+    await validateRefreshBody(request.body);
+    const token = request.user as PresentedRefreshToken;
     // A token sent in the body is answered in the body, even on a session begun with cookies.
     const transport = token.via === 'cookie' ? 'cookie' : 'body';
-    return respond(this.cookies, response, await this.auth.refresh(token, client), transport);
+    const issued = await this.auth.refresh(token, clientInfoOf(request));
+    return respond(this.cookies, response, issued, transport);
   }
 
   @Public()
