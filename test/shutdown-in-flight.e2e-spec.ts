@@ -9,16 +9,18 @@ import { createTestApp } from './support/test-app';
  */
 describe('shutdown with sign-ins in flight', () => {
   it('finishes every login under way, takes no new request, exits 0', async () => {
-    const t = await createTestApp();
+    // One thread for argon2: the eight hashes queue one after the other (8 × 20–50 ms), so every
+    // request has long been read when the signal comes, and most are still hashing.
+    const t = await createTestApp({ env: { UV_THREADPOOL_SIZE: '1' } });
     try {
       const user = await registerUser(t.url);
       const logins = Array.from({ length: 8 }, () =>
         request(t.url).post('/auth/login').send({ email: user.email, password: user.password }),
       );
       const answers = Promise.all(logins.map((login) => login.then((res) => res)));
-      // Time for the requests to be read and start hashing: eight take 150 ms or more here, and a
-      // request the service has not read yet when it stops is refused, not in flight.
-      await new Promise((resolve) => setTimeout(resolve, 80));
+      // Time for the requests to be read and queued for hashing: a request the service has not
+      // read yet when it stops is refused, not in flight.
+      await new Promise((resolve) => setTimeout(resolve, 150));
       const signalled = Date.now();
       const exit = t.stop('SIGTERM');
 

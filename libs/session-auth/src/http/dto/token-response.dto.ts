@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { UserDto } from './user.dto';
 
 export class TokenResponseDto {
@@ -28,19 +28,12 @@ export class TokenResponseDto {
 }
 
 /** A session's password proved again: only the access token is new. */
-export class ReauthenticateResponseDto {
-  @ApiProperty({ example: 'Bearer', enum: ['Bearer'] })
-  tokenType!: 'Bearer';
-
-  @ApiPropertyOptional({ description: 'Absent in the cookie transport.', example: 'eyJ…' })
-  accessToken?: string;
-
-  @ApiProperty({ example: 900, description: 'Seconds until the access token expires.' })
-  expiresIn!: number;
-
-  @ApiProperty({ type: String, format: 'date-time' })
-  accessTokenExpiresAt!: string;
-
+export class ReauthenticateResponseDto extends PickType(TokenResponseDto, [
+  'tokenType',
+  'accessToken',
+  'expiresIn',
+  'accessTokenExpiresAt',
+] as const) {
   @ApiProperty({
     type: String,
     format: 'date-time',
