@@ -1303,7 +1303,7 @@ function scaleLines(
     `--scale=${settings.scale}: seeded in SQL in ${fixed(population.seconds, 1)} s ` +
       `(${population.users} users, ${population.liveSessions} live and ` +
       `${population.endedSessions} ended sessions, ${population.securityEvents} security ` +
-      `events, ${population.loginFailures} lockout counters; ANALYZE included).`,
+      `events, ${population.loginFailures} lockout counters; VACUUM (ANALYZE) included).`,
     `On disk per live session (${scale.liveSessions} live, ${scale.endedSessions} ended ` +
       `still present): ${fixed(storagePerLiveSession(scale), 0)} bytes; ` +
       scale.sizes

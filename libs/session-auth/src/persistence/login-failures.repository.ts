@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { PgPool } from './pg-pool';
+import { PgPool, type Batches } from './pg-pool';
 
 /** A counter: its failures, and the ms left in its window (0 or less: the window has closed). */
 export interface FailureCount {
@@ -75,8 +75,8 @@ export class LoginFailuresRepository {
   }
 
   /** Deletes counters whose window has closed, `batchSize` rows per statement; how many went. */
-  deleteExpired(batchSize: number): Promise<number> {
-    return this.sql.deleteInBatches(DELETE_EXPIRED, [], batchSize);
+  deleteExpired(batches: Batches): Promise<number> {
+    return this.sql.deleteInBatches(DELETE_EXPIRED, [], batches);
   }
 }
 

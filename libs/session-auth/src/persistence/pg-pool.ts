@@ -1,6 +1,13 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import type { DataSource } from 'typeorm';
 
+/** How housekeeping deletes: rows per statement, and the pause after a full one. */
+export interface Batches {
+  size: number;
+  /** Waits after a full batch that took `batchMs`; false stops (the app is shutting down). */
+  rest?: (batchMs: number) => Promise<boolean>;
+}
+
 /** Runs one statement and returns its rows: the pool itself, or the client of a transaction. */
 export interface Sql {
   query<R extends QueryResultRow>(text: string, params?: unknown[]): Promise<R[]>;
@@ -52,17 +59,20 @@ export class PgPool implements Sql {
   /**
    * Housekeeping's deletes: runs `statement` (whose last parameter is the batch size and whose one
    * row says how many it `deleted`) until a run deletes fewer than a batch; the total. Each run is
-   * a statement of its own, so no lock outlives one batch.
+   * a statement of its own, so no lock outlives one batch; between two, `batches.rest` (given how
+   * long the last took) leaves the database to the requests.
    */
-  async deleteInBatches(statement: string, params: unknown[], batchSize: number): Promise<number> {
+  async deleteInBatches(statement: string, params: unknown[], batches: Batches): Promise<number> {
     let total = 0;
     for (;;) {
+      const started = performance.now();
       const [{ deleted }] = await this.query<{ deleted: number }>(statement, [
         ...params,
-        batchSize,
+        batches.size,
       ]);
       total += deleted;
-      if (deleted < batchSize) return total;
+      if (deleted < batches.size) return total;
+      if (batches.rest && !(await batches.rest(performance.now() - started))) return total;
     }
   }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { RevocationKind } from './entities/session-revocation.entity';
-import { PgPool } from './pg-pool';
+import { PgPool, type Batches } from './pg-pool';
 
 /**
  * The transaction-level advisory lock that numbers the revocation feed's log: held from `nextval`
@@ -56,7 +56,7 @@ export class RevocationLogRepository {
   }
 
   /** Deletes rows past their `until`, `batchSize` per statement; how many went. */
-  deleteExpired(batchSize: number): Promise<number> {
-    return this.sql.deleteInBatches(DELETE_EXPIRED, [], batchSize);
+  deleteExpired(batches: Batches): Promise<number> {
+    return this.sql.deleteInBatches(DELETE_EXPIRED, [], batches);
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { SecurityEvent, SecurityEventType } from './entities/security-event.entity';
-import { PgPool } from './pg-pool';
+import { PgPool, type Batches } from './pg-pool';
 
 export interface SecurityEventInput {
   userId: string;
@@ -62,7 +62,7 @@ export class SecurityEventsRepository {
     return this.sql.query<SecurityEvent>(LATEST_FOR_USER, [userId, limit]);
   }
 
-  deleteOlderThan(cutoff: Date, batchSize: number): Promise<number> {
-    return this.sql.deleteInBatches(DELETE_OLDER_THAN, [cutoff], batchSize);
+  deleteOlderThan(cutoff: Date, batches: Batches): Promise<number> {
+    return this.sql.deleteInBatches(DELETE_OLDER_THAN, [cutoff], batches);
   }
 }

@@ -6,7 +6,7 @@ import type { SecurityEventType } from './entities/security-event.entity';
 import type { RevocationReason } from '../core/observer';
 import type { Session } from './entities/session.entity';
 import { REVOCATION_LOG_LOCK } from './revocation-log.repository';
-import { PgPool, Sql } from './pg-pool';
+import { PgPool, Sql, type Batches } from './pg-pool';
 import { RECORD_SECURITY_EVENT } from './security-events.repository';
 import { REVOKED_BEFORE } from './sessions-revoked-before';
 
@@ -468,7 +468,7 @@ export class SessionsRepository {
   }
 
   /** Housekeeping: deletes the sessions that ended before the cutoff, `batchSize` a statement. */
-  deleteEndedBefore(cutoff: Date, batchSize: number): Promise<number> {
-    return this.sql.deleteInBatches(DELETE_ENDED_SESSIONS, [cutoff], batchSize);
+  deleteEndedBefore(cutoff: Date, batches: Batches): Promise<number> {
+    return this.sql.deleteInBatches(DELETE_ENDED_SESSIONS, [cutoff], batches);
   }
 }

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { SessionAuthError } from '../core/errors';
 import type { User } from './entities/user.entity';
-import { PgPool, Sql } from './pg-pool';
+import { PgPool, Sql, type Batches } from './pg-pool';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -143,8 +143,8 @@ export class UsersRepository {
   }
 
   /** Housekeeping: finishes the deletions of accounts closed before `cutoff`; how many. */
-  deleteClosedBefore(cutoff: Date, batchSize: number): Promise<number> {
-    return this.sql.deleteInBatches(DELETE_CLOSED_BEFORE, [cutoff], batchSize);
+  deleteClosedBefore(cutoff: Date, batches: Batches): Promise<number> {
+    return this.sql.deleteInBatches(DELETE_CLOSED_BEFORE, [cutoff], batches);
   }
 
   /**

@@ -5,9 +5,11 @@ import {
   OnApplicationShutdown,
   Optional,
 } from '@nestjs/common';
+import { setTimeout as delay } from 'node:timers/promises';
 import { LoginFailuresRepository } from '../../persistence/login-failures.repository';
 import { RevocationLogRepository } from '../../persistence/revocation-log.repository';
 import { SecurityEventsRepository } from '../../persistence/security-events.repository';
+import type { Batches } from '../../persistence/pg-pool';
 import { SessionsRepository } from '../../persistence/sessions.repository';
 import { UsersRepository } from '../../persistence/users.repository';
 
@@ -24,6 +26,12 @@ export const SECURITY_EVENTS_BATCH = 5_000;
 export const LOGIN_FAILURES_BATCH = 1_000;
 export const REVOCATION_LOG_BATCH = 1_000;
 export const CLOSED_ACCOUNTS_BATCH = 100;
+/**
+ * After a full batch, housekeeping rests this many times as long as the batch took: it takes at
+ * most a quarter of the time of one database connection, so that a backlog (a million ended
+ * sessions, say) drains over minutes without crowding out the requests.
+ */
+export const REST_PER_BATCH_TIME = 3;
 /**
  * An account closed for deletion is deleted a second later, once its sessions' revocation has
  * reached every instance; one still there after this long was interrupted (the process stopped).
@@ -52,6 +60,7 @@ export interface HousekeepingCounts {
 export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(Housekeeping.name);
   private timer?: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(
     private readonly sessions: SessionsRepository,
@@ -68,6 +77,7 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   onApplicationShutdown(): void {
+    this.stopped = true;
     clearInterval(this.timer);
   }
 
@@ -76,18 +86,18 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
       const counts: HousekeepingCounts = {
         sessions: await this.sessions.deleteEndedBefore(
           new Date(now - ENDED_SESSION_RETENTION_MS),
-          ENDED_SESSIONS_BATCH,
+          this.batches(ENDED_SESSIONS_BATCH),
         ),
         events: await this.events.deleteOlderThan(
           new Date(now - SECURITY_EVENT_RETENTION_MS),
-          SECURITY_EVENTS_BATCH,
+          this.batches(SECURITY_EVENTS_BATCH),
         ),
-        loginFailures: await this.loginFailures.deleteExpired(LOGIN_FAILURES_BATCH),
-        revocations: await this.revocationLog.deleteExpired(REVOCATION_LOG_BATCH),
+        loginFailures: await this.loginFailures.deleteExpired(this.batches(LOGIN_FAILURES_BATCH)),
+        revocations: await this.revocationLog.deleteExpired(this.batches(REVOCATION_LOG_BATCH)),
         closedAccounts:
           (await this.users?.deleteClosedBefore(
             new Date(now - CLOSED_ACCOUNT_GRACE_MS),
-            CLOSED_ACCOUNTS_BATCH,
+            this.batches(CLOSED_ACCOUNTS_BATCH),
           )) ?? 0,
       };
       if (Object.values(counts).some((count) => count > 0)) {
@@ -98,5 +108,16 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
       this.logger.warn({ msg: 'Housekeeping failed; next hour will retry', err: error });
       return { sessions: 0, events: 0, loginFailures: 0, revocations: 0, closedAccounts: 0 };
     }
+  }
+
+  /** Batches of `size` rows, resting between two (see REST_PER_BATCH_TIME) until shutdown. */
+  private batches(size: number): Batches {
+    return {
+      size,
+      rest: async (batchMs) => {
+        if (!this.stopped) await delay(batchMs * REST_PER_BATCH_TIME);
+        return !this.stopped;
+      },
+    };
   }
 }
