@@ -39,10 +39,10 @@ describe('RefreshTokens', () => {
     iat: c.issuedAt,
     exp: c.expiresAt,
   });
-  const refused = async (token: string) =>
-    expect(tokens.verify(token)).rejects.toMatchObject({
-      reason: 'refresh_token_invalid',
-    });
+  const refused = (token: string) =>
+    expect(() => tokens.verify(token)).toThrow(
+      expect.objectContaining({ reason: 'refresh_token_invalid' }),
+    );
 
   it('verifies what it signs, and signs the same claims to the same token', async () => {
     const claims = refreshClaims();

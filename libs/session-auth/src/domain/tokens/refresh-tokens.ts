@@ -52,16 +52,6 @@ export class RefreshTokens {
   }
 
   /**
-   * Verifies a refresh token: its HMAC first (node:crypto, see jws.ts), then exactly the header
-   * `sign` writes, then the claims. An expired one is still returned, marked expired, so that the
-   * session's state can decide between `session_expired`, `refresh_token_expired` and
-   * `session_revoked`.
-   */
-  async verify(token: string): Promise<VerifiedRefreshToken> {
-    return this.check(token);
-  }
-
-  /**
    * `verify`, once per `key` and token, synchronously: the same claims for every later call with
    * both (a refused token is checked again, and refused with a new error, each time). A request is
    * the key in practice: its rate limit, which counts each refresh token once, and its
@@ -72,12 +62,18 @@ export class RefreshTokens {
     const holder = key as WithVerified;
     const memo = holder[VERIFIED];
     if (memo?.token === token) return memo.claims;
-    const claims = this.check(token);
+    const claims = this.verify(token);
     holder[VERIFIED] = { token, claims };
     return claims;
   }
 
-  private check(token: string): VerifiedRefreshToken {
+  /**
+   * Verifies a refresh token: its HMAC first (node:crypto, see jws.ts), then exactly the header
+   * `sign` writes, then the claims. An expired one is still returned, marked expired, so that the
+   * session's state can decide between `session_expired`, `refresh_token_expired` and
+   * `session_revoked`. Synchronous: the check is an HMAC.
+   */
+  verify(token: string): VerifiedRefreshToken {
     const verified =
       token.length <= MAX_TOKEN_LENGTH ? verifyHs256(token, this.options.keys.refreshSecret) : null;
     if (!verified || !isRefreshHeader(verified.header)) throw invalid();
