@@ -815,12 +815,8 @@ async function main(): Promise<void> {
     );
 
     if (settings.scale && emptyPass) {
-      await round(
-        single,
-        1,
-        0,
-        roundScenarios.filter((scenario) => COMPARED.includes(scenario)),
-      );
+      const compared = roundScenarios.filter((scenario) => COMPARED.includes(scenario));
+      if (compared.length > 0) await round(single, 1, 0, compared);
       await seedTheScale(settings.scale);
     }
 
