@@ -678,8 +678,7 @@ async function main(): Promise<void> {
     // before seeding (round 0, on this same instance): the empty database's figures of the same
     // run. With --compare they come from that file, and the seeding comes first, so that
     // GET /auth/me (50,000 users) takes its sessions from the seeded ones.
-    const emptyPass = settings.scale !== null && baseline === null;
-    if (settings.scale && !emptyPass) await seedTheScale(settings.scale);
+    if (settings.scale && baseline) await seedTheScale(settings.scale);
     let manySessions: LiveSession[] = [];
     let minter: AccessTokenMinter | null = null;
     if (only.has('me-many')) {
@@ -814,7 +813,7 @@ async function main(): Promise<void> {
       ([scenario]) => scenario,
     );
 
-    if (settings.scale && emptyPass) {
+    if (settings.scale && !baseline) {
       const compared = roundScenarios.filter((scenario) => COMPARED.includes(scenario));
       if (compared.length > 0) await round(single, 1, 0, compared);
       await seedTheScale(settings.scale);

@@ -41,11 +41,6 @@ export class DeletionWatch {
     this.polling = this.loop();
   }
 
-  /** A DELETE has been seen and ended sessions are still there. */
-  get deleting(): boolean {
-    return this.startedAtMs !== null && this.doneAtMs === null;
-  }
-
   get done(): boolean {
     return this.doneAtMs !== null;
   }

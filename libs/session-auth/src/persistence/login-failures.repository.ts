@@ -74,7 +74,7 @@ export class LoginFailuresRepository {
     await this.sql.query(DELETE_ONE, [key]);
   }
 
-  /** Deletes counters whose window has closed, `batchSize` rows per statement; how many went. */
+  /** Deletes counters whose window has closed, `batches.size` rows per statement; how many went. */
   deleteExpired(batches: Batches): Promise<number> {
     return this.sql.deleteInBatches(DELETE_EXPIRED, [], batches);
   }

@@ -55,7 +55,7 @@ export class RevocationLogRepository {
     return this.sql.query<RevocationLogRow>(READ_AFTER, [seq]);
   }
 
-  /** Deletes rows past their `until`, `batchSize` per statement; how many went. */
+  /** Deletes rows past their `until`, `batches.size` per statement; how many went. */
   deleteExpired(batches: Batches): Promise<number> {
     return this.sql.deleteInBatches(DELETE_EXPIRED, [], batches);
   }

@@ -467,7 +467,7 @@ export class SessionsRepository {
     return rows[0] ?? null;
   }
 
-  /** Housekeeping: deletes the sessions that ended before the cutoff, `batchSize` a statement. */
+  /** Housekeeping: deletes the sessions that ended before the cutoff, `batches.size` a statement. */
   deleteEndedBefore(cutoff: Date, batches: Batches): Promise<number> {
     return this.sql.deleteInBatches(DELETE_ENDED_SESSIONS, [cutoff], batches);
   }

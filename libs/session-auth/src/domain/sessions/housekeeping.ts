@@ -51,9 +51,9 @@ export interface HousekeepingCounts {
  * Deletes what no one needs any more: sessions ended 30 days ago, security events after 90,
  * lockout counters whose window has closed, and the revocation feed's events past their `until`
  * (no access token they concern is alive); and, with the built-in accounts, finishes the deletion
- * of an account whose deletion was interrupted after it was closed. Each in batches found through an index, skipping rows
- * a refresh or revocation holds, so it never blocks a user and several instances can run it at
- * once. Runs at start, then every hour, on a timer of its own that never keeps the process alive:
+ * of an account whose deletion was interrupted after it was closed. Each in batches found through
+ * an index, skipping rows a refresh or revocation holds, so it never blocks a user and several
+ * instances can run it at once. Runs at start, then every hour, on a timer of its own that never keeps the process alive:
  * no scheduler module is imposed on the app.
  */
 @Injectable()
