@@ -69,6 +69,17 @@ describe('the management port (MANAGEMENT_PORT)', () => {
     expectContractError(await request(t.url).get('/metrics'), 404, 'not_found');
   });
 
+  it('answers scrapes that come at once (two Prometheus servers) with finite event-loop delays', async () => {
+    const scrapes = await Promise.all([1, 2, 3, 4].map(() => scrape(management)));
+    for (const families of scrapes) {
+      for (const statistic of ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99']) {
+        const delay = sampleValue(families, `nodejs_eventloop_lag_${statistic}_seconds`);
+        expect(delay).toBeGreaterThanOrEqual(0);
+        expect(delay).toBeLessThan(60);
+      }
+    }
+  });
+
   it('counts sign-ins, refreshes and revocations by exactly what was done', async () => {
     const before = await scrape(management);
     const alice = await registerUser(t.url);

@@ -10,6 +10,7 @@ import type {
   WebhookDeliveryOutcome,
   WebhookDeliveryOutcomes,
 } from '../webhooks/webhook-delivery-outcomes';
+import { replaceEventLoopDelayStatistics } from './event-loop-delay';
 
 /** The `route` label of a request that matched no route: never the raw path, whatever it was. */
 export const UNMATCHED_ROUTE = '(unmatched)';
@@ -99,6 +100,7 @@ export class ServiceMetrics implements SessionAuthObserver {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    replaceEventLoopDelayStatistics(this.registry);
     // Every outcome is a series from the start, so that a rate over a new one is never empty.
     for (const outcome of LOGIN_OUTCOMES) this.logins.labels(outcome).inc(0);
     for (const outcome of REFRESH_OUTCOMES) this.refreshes.labels(outcome).inc(0);
