@@ -72,25 +72,33 @@ describe('housekeeping', () => {
     }
   });
 
-  it('finishes an account deletion that stopped after the account was closed', async () => {
+  it('finishes an account deletion that stopped after the account was closed, never waiting for a held one', async () => {
     const first = await createTestApp();
     const interrupted = await registerUser(first.url);
     const justClosed = await registerUser(first.url);
+    const held = await registerUser(first.url);
     await first.stop();
+    const ids = [interrupted, justClosed, held].map((user) => user.tokens.user.id);
     // Closed as DELETE /users/me closes it (hash emptied, sessions revoked), never deleted: the
-    // process stopped in between. The other was closed a moment ago: its deletion is under way.
+    // process stopped in between. One was closed a moment ago: its deletion is under way.
     await queryRows(
       first.databaseUrl,
       `UPDATE users SET password_hash = '',
-              updated_at = now() - CASE WHEN id = $1 THEN interval '11 minutes' ELSE interval '5 seconds' END
-        WHERE id IN ($1, $2)`,
-      [interrupted.tokens.user.id, justClosed.tokens.user.id],
+              updated_at = now() - CASE WHEN id = $2 THEN interval '5 seconds' ELSE interval '11 minutes' END
+        WHERE id = ANY ($1::uuid[])`,
+      [ids, justClosed.tokens.user.id],
     );
     await queryRows(
       first.databaseUrl,
-      `UPDATE sessions SET revoked_at = now(), revoked_reason = 'account_deleted' WHERE user_id IN ($1, $2)`,
-      [interrupted.tokens.user.id, justClosed.tokens.user.id],
+      `UPDATE sessions SET revoked_at = now(), revoked_reason = 'account_deleted'
+        WHERE user_id = ANY ($1::uuid[])`,
+      [ids],
     );
+    // A transaction holds the third interrupted deletion's account.
+    const holder = new Client({ connectionString: first.databaseUrl });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [held.tokens.user.id]);
 
     const second = await createTestApp({ databaseUrl: first.databaseUrl });
     try {
@@ -98,10 +106,12 @@ describe('housekeeping', () => {
       expect(done).toMatchObject({ closedAccounts: 1 });
       const left = await queryRows<{ id: string }>(
         second.databaseUrl,
-        'SELECT id FROM users WHERE id IN ($1, $2)',
-        [interrupted.tokens.user.id, justClosed.tokens.user.id],
+        'SELECT id FROM users WHERE id = ANY ($1::uuid[]) ORDER BY id',
+        [ids],
       );
-      expect(left.map((row) => row.id)).toEqual([justClosed.tokens.user.id]);
+      expect(left.map((row) => row.id)).toEqual(
+        [justClosed.tokens.user.id, held.tokens.user.id].sort(),
+      );
       // The email is free again, and nothing of the old account remains.
       const again = await registerUser(second.url, { email: interrupted.email });
       expect(again.tokens.user.id).not.toBe(interrupted.tokens.user.id);
@@ -112,11 +122,13 @@ describe('housekeeping', () => {
       );
       expect(sessions).toEqual([]);
     } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
       await second.close();
     }
   });
 
-  it('deletes lockout counters whose window has closed and revocation events past their until, in batches', async () => {
+  it('deletes lockout counters whose window has closed and revocation events past their until, in batches, never waiting for a held counter', async () => {
     const first = await createTestApp();
     await first.stop();
     // More closed windows than one batch deletes, and a few still open.
@@ -137,17 +149,23 @@ describe('housekeeping', () => {
               now(), now() + interval '15 minutes' FROM generate_series(1, 2)`,
     );
 
+    // A transaction holds one closed counter, as a failed sign-in reopening it would.
+    const holder = new Client({ connectionString: first.databaseUrl });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1 FROM login_failures WHERE key = sha256(int4send(1)) FOR UPDATE');
+
     const second = await createTestApp({ databaseUrl: first.databaseUrl });
     try {
       const done = await housekeepingDone(second);
-      expect(done).toMatchObject({ loginFailures: 2500, revocations: 1500 });
+      expect(done).toMatchObject({ loginFailures: 2499, revocations: 1500 });
       const counts = await queryRows(
         second.databaseUrl,
         `SELECT count(*) FILTER (WHERE window_ends_at > now())::int AS open,
                 count(*) FILTER (WHERE window_ends_at <= now())::int AS closed
            FROM login_failures`,
       );
-      expect(counts).toEqual([{ open: 3, closed: 0 }]);
+      expect(counts).toEqual([{ open: 3, closed: 1 }]);
       const log = await queryRows(
         second.databaseUrl,
         `SELECT count(*)::int AS alive FROM session_revocations WHERE until > now()`,
@@ -157,6 +175,8 @@ describe('housekeeping', () => {
         2,
       );
     } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
       await second.close();
     }
   });

@@ -30,11 +30,13 @@ const COUNT_FAILURE = `INSERT INTO login_failures AS f (key, count, window_ends_
 
 /**
  * Parameter: how many rows at most. The window is checked again on the row being deleted, so that
- * a counter a failure has just reopened survives.
+ * a counter a failure has just reopened survives; a counter a sign-in holds is left for the next
+ * pass (SKIP LOCKED), so housekeeping never waits for one.
  */
 const DELETE_EXPIRED = `WITH deleted AS (
    DELETE FROM login_failures
-    WHERE key IN (SELECT key FROM login_failures WHERE window_ends_at <= now() LIMIT $1)
+    WHERE key IN (SELECT key FROM login_failures WHERE window_ends_at <= now() LIMIT $1
+                     FOR UPDATE SKIP LOCKED)
       AND window_ends_at <= now()
    RETURNING 1
  )

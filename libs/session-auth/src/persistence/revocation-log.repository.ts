@@ -31,10 +31,11 @@ const READ_AFTER = `SELECT r.seq::text AS seq, r.kind, r.session_id, r.revoked_a
   WHERE r.seq > $1::bigint AND r.until > now()
   ORDER BY r.seq`;
 
-/** Parameter: how many rows at most. */
+/** Parameter: how many rows at most. Instances running it at once take different rows. */
 const DELETE_EXPIRED = `WITH deleted AS (
    DELETE FROM session_revocations
-    WHERE seq IN (SELECT seq FROM session_revocations WHERE until <= now() LIMIT $1)
+    WHERE seq IN (SELECT seq FROM session_revocations WHERE until <= now() LIMIT $1
+                     FOR UPDATE SKIP LOCKED)
    RETURNING 1
  )
  SELECT count(*)::int AS deleted FROM deleted`;

@@ -30,11 +30,13 @@ const LATEST_FOR_USER = `SELECT id, user_id AS "userId", type, at, session_id AS
   ORDER BY at DESC, id DESC
   LIMIT $2`;
 
-/** Parameter: the cutoff. */
-/** Parameters: the cutoff, the batch size. Through the index on `at`, a batch at a time. */
+/**
+ * Parameters: the cutoff, the batch size. Through the index on `at`, a batch at a time; instances
+ * running it at once take different rows (SKIP LOCKED).
+ */
 const DELETE_OLDER_THAN = `WITH deleted AS (
    DELETE FROM security_events
-    WHERE id IN (SELECT id FROM security_events WHERE at < $1 LIMIT $2)
+    WHERE id IN (SELECT id FROM security_events WHERE at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)
    RETURNING 1
  )
  SELECT count(*)::int AS deleted FROM deleted`;

@@ -54,11 +54,13 @@ const DELETE_CLOSED_ACCOUNT = `DELETE FROM users WHERE id = $1 AND password_hash
 
 /**
  * Parameters: closed before, batch size. Accounts closed for deletion whose deletion did not
- * follow (the process stopped in between), through the partial index on closed accounts.
+ * follow (the process stopped in between), through the partial index on closed accounts. SKIP
+ * LOCKED, as every batched delete: an account a transaction holds is left for the next pass.
  */
 const DELETE_CLOSED_BEFORE = `WITH deleted AS (
    DELETE FROM users
-    WHERE id IN (SELECT id FROM users WHERE password_hash = '' AND updated_at < $1 LIMIT $2)
+    WHERE id IN (SELECT id FROM users WHERE password_hash = '' AND updated_at < $1 LIMIT $2
+                    FOR UPDATE SKIP LOCKED)
       AND password_hash = ''
    RETURNING 1
  )
