@@ -22,7 +22,8 @@ export interface InstalledFixture {
   dir: string;
   /**
    * The app once compiled: `PLATFORM`, `APP`, `PORT`, `DATABASE_URL`, keys, and optionally
-   * `ROUTE_PREFIX` and `GLOBAL_PREFIX` from the environment (see src/settings.ts).
+   * `ROUTE_PREFIX`, `GLOBAL_PREFIX`, `GLOBAL_PREFIX_EXCLUDE` and `DEFAULT_VERSION` from the
+   * environment (see src/settings.ts).
    */
   main: string;
   remove(): void;

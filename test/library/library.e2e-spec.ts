@@ -148,7 +148,7 @@ describe('the library installed from its tarball into fresh Nest apps', () => {
 
   describe('as a dependency of apps that run over HTTP', () => {
     const apps = {} as Record<
-      Platform | 'expressPeer' | 'own' | 'routePrefix' | 'globalPrefix',
+      Platform | 'expressPeer' | 'own' | 'routePrefix' | 'globalPrefix' | 'excluded',
       FixtureApp
     >;
     const schemas: string[] = [];
@@ -196,6 +196,13 @@ describe('the library installed from its tarball into fresh Nest apps', () => {
         startApp('fastify', 'builtin', { env: { GLOBAL_PREFIX: 'v1' } }).then(
           (app) => (apps.globalPrefix = app),
         ),
+        startApp('express', 'builtin', {
+          env: {
+            GLOBAL_PREFIX: 'api',
+            GLOBAL_PREFIX_EXCLUDE: 'auth/{*path}',
+            DEFAULT_VERSION: '2',
+          },
+        }).then((app) => (apps.excluded = app)),
       ]);
       for (const outcome of started) if (outcome.status === 'rejected') throw outcome.reason;
       // Started once the first has migrated the schema they share.
@@ -638,6 +645,42 @@ describe('the library installed from its tarball into fresh Nest apps', () => {
 
       it('scopes the refresh cookie to /v1/auth, where a cookie refresh rotates and logout clears it', async () => {
         await expectCookieSessionUnder(url(), '/v1');
+      });
+    });
+
+    describe('an Express app with the global prefix "api" excluding auth/{*path}, and URI versioning (default 2)', () => {
+      const url = () => apps.excluded.url;
+      const api = () => `${url()}/api`;
+
+      it('serves the library’s auth routes at the root, its others under /api, none under a version', async () => {
+        const { email, tokens } = await registerUser(url());
+        const signedIn = await login(url(), { email, password: PASSWORD });
+        const me = await get(url(), '/auth/me', signedIn.accessToken).expect(200);
+        expect(me.body).toMatchObject({ id: tokens.user.id, sessionId: signedIn.sessionId });
+        // The early checks know the excluded paths and the prefixed ones as the library's.
+        expect(me.headers['cache-control']).toBe('no-store');
+        const sessions = await get(api(), '/sessions', signedIn.accessToken).expect(200);
+        expect(sessions.headers['cache-control']).toBe('no-store');
+        await request(api()).get('/.well-known/jwks.json').expect(200);
+
+        await get(api(), '/auth/me', signedIn.accessToken).expect(404);
+        await get(url(), '/sessions', signedIn.accessToken).expect(404);
+        await get(url(), '/v2/auth/me', signedIn.accessToken).expect(404);
+        await get(api(), '/v2/sessions', signedIn.accessToken).expect(404);
+      });
+
+      it('scopes the refresh cookie to /auth, where a cookie refresh rotates and logout clears it', async () => {
+        await expectCookieSessionUnder(url(), '');
+      });
+
+      it('refuses a cross-site form post to the excluded /auth/login with 403 before the body, and 415 without an Origin', async () => {
+        await expectFormPostRefused(url());
+      });
+
+      it('leaves the host’s routes under /api/v2, and closed', async () => {
+        expectContractError(await request(api()).get('/v2/notes'), 401, 'access_token_missing');
+        const { tokens } = await registerUser(url());
+        await get(api(), '/v2/notes', tokens.accessToken).expect(200);
       });
     });
   });

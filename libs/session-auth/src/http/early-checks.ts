@@ -89,7 +89,7 @@ export class EarlyChecks implements OnModuleInit {
   }
 
   private isLibraryRoute(request: HttpRequest): boolean {
-    return this.routes.isLibraryRoute(pathOf(request));
+    return this.routes.isLibraryRoute(pathOf(request), request.method);
   }
 
   private install(adapterHost: HttpAdapterHost): void {
