@@ -52,7 +52,7 @@ describe('housekeeping', () => {
     // A new instance on the same database runs the job at start.
     const second = await createTestApp({ databaseUrl: first.databaseUrl });
     try {
-      await sleep(500);
+      await housekeepingDone(second);
       const sessions = await queryRows<{ id: string }>(
         second.databaseUrl,
         'SELECT id FROM sessions',
