@@ -1,45 +1,39 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Gauge, type Registry } from 'prom-client';
 
-type Aggregator = 'min' | 'max' | 'average';
-
-/** prom-client's event-loop delay statistics: its names, help texts and cluster aggregators. */
-const STATISTICS: readonly {
+interface Statistic {
   name: string;
   help: string;
-  aggregator: Aggregator;
+  aggregator: 'min' | 'max' | 'average';
   read: (histogram: IntervalHistogram) => number;
-}[] = [
-  {
-    name: 'nodejs_eventloop_lag_min_seconds',
-    help: 'The minimum recorded event loop delay.',
-    aggregator: 'min',
-    read: (histogram) => histogram.min,
-  },
-  {
-    name: 'nodejs_eventloop_lag_max_seconds',
-    help: 'The maximum recorded event loop delay.',
-    aggregator: 'max',
-    read: (histogram) => histogram.max,
-  },
-  {
-    name: 'nodejs_eventloop_lag_mean_seconds',
-    help: 'The mean of the recorded event loop delays.',
-    aggregator: 'average',
-    read: (histogram) => histogram.mean,
-  },
-  {
-    name: 'nodejs_eventloop_lag_stddev_seconds',
-    help: 'The standard deviation of the recorded event loop delays.',
-    aggregator: 'average',
-    read: (histogram) => histogram.stddev,
-  },
-  ...[50, 90, 99].map((percentile) => ({
-    name: `nodejs_eventloop_lag_p${percentile}_seconds`,
-    help: `The ${percentile}th percentile of the recorded event loop delays.`,
-    aggregator: 'average' as const,
-    read: (histogram: IntervalHistogram) => histogram.percentile(percentile),
-  })),
+}
+
+const statistic = (
+  key: string,
+  help: string,
+  aggregator: Statistic['aggregator'],
+  read: Statistic['read'],
+): Statistic => ({ name: `nodejs_eventloop_lag_${key}_seconds`, help, aggregator, read });
+
+/** prom-client's event-loop delay statistics: its names, help texts and cluster aggregators. */
+const STATISTICS: readonly Statistic[] = [
+  statistic('min', 'The minimum recorded event loop delay.', 'min', (h) => h.min),
+  statistic('max', 'The maximum recorded event loop delay.', 'max', (h) => h.max),
+  statistic('mean', 'The mean of the recorded event loop delays.', 'average', (h) => h.mean),
+  statistic(
+    'stddev',
+    'The standard deviation of the recorded event loop delays.',
+    'average',
+    (h) => h.stddev,
+  ),
+  ...[50, 90, 99].map((percentile) =>
+    statistic(
+      `p${percentile}`,
+      `The ${percentile}th percentile of the recorded event loop delays.`,
+      'average',
+      (h) => h.percentile(percentile),
+    ),
+  ),
 ];
 
 /**
