@@ -33,11 +33,10 @@ const COUNT_FAILURE = `INSERT INTO login_failures AS f (key, count, window_ends_
  * a counter a failure has just reopened survives; a counter a sign-in holds is left for the next
  * pass (SKIP LOCKED), so housekeeping never waits for one.
  */
-const DELETE_EXPIRED = `WITH deleted AS (
-   DELETE FROM login_failures
-    WHERE key IN (SELECT key FROM login_failures WHERE window_ends_at <= now() LIMIT $1
-                     FOR UPDATE SKIP LOCKED)
-      AND window_ends_at <= now()
+const DELETE_EXPIRED = `WITH doomed AS (
+   SELECT key FROM login_failures WHERE window_ends_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED
+ ), deleted AS (
+   DELETE FROM login_failures f USING doomed d WHERE f.key = d.key AND f.window_ends_at <= now()
    RETURNING 1
  )
  SELECT count(*)::int AS deleted FROM deleted`;

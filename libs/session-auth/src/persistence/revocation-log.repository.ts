@@ -32,10 +32,10 @@ const READ_AFTER = `SELECT r.seq::text AS seq, r.kind, r.session_id, r.revoked_a
   ORDER BY r.seq`;
 
 /** Parameter: how many rows at most. Instances running it at once take different rows. */
-const DELETE_EXPIRED = `WITH deleted AS (
-   DELETE FROM session_revocations
-    WHERE seq IN (SELECT seq FROM session_revocations WHERE until <= now() LIMIT $1
-                     FOR UPDATE SKIP LOCKED)
+const DELETE_EXPIRED = `WITH doomed AS (
+   SELECT seq FROM session_revocations WHERE until <= now() LIMIT $1 FOR UPDATE SKIP LOCKED
+ ), deleted AS (
+   DELETE FROM session_revocations r USING doomed d WHERE r.seq = d.seq
    RETURNING 1
  )
  SELECT count(*)::int AS deleted FROM deleted`;

@@ -34,9 +34,10 @@ const LATEST_FOR_USER = `SELECT id, user_id AS "userId", type, at, session_id AS
  * Parameters: the cutoff, the batch size. Through the index on `at`, a batch at a time; instances
  * running it at once take different rows (SKIP LOCKED).
  */
-const DELETE_OLDER_THAN = `WITH deleted AS (
-   DELETE FROM security_events
-    WHERE id IN (SELECT id FROM security_events WHERE at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)
+const DELETE_OLDER_THAN = `WITH doomed AS (
+   SELECT id FROM security_events WHERE at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED
+ ), deleted AS (
+   DELETE FROM security_events e USING doomed d WHERE e.id = d.id
    RETURNING 1
  )
  SELECT count(*)::int AS deleted FROM deleted`;

@@ -57,11 +57,11 @@ const DELETE_CLOSED_ACCOUNT = `DELETE FROM users WHERE id = $1 AND password_hash
  * follow (the process stopped in between), through the partial index on closed accounts. SKIP
  * LOCKED, as every batched delete: an account a transaction holds is left for the next pass.
  */
-const DELETE_CLOSED_BEFORE = `WITH deleted AS (
-   DELETE FROM users
-    WHERE id IN (SELECT id FROM users WHERE password_hash = '' AND updated_at < $1 LIMIT $2
-                    FOR UPDATE SKIP LOCKED)
-      AND password_hash = ''
+const DELETE_CLOSED_BEFORE = `WITH doomed AS (
+   SELECT id FROM users WHERE password_hash = '' AND updated_at < $1 LIMIT $2
+      FOR UPDATE SKIP LOCKED
+ ), deleted AS (
+   DELETE FROM users u USING doomed d WHERE u.id = d.id AND u.password_hash = ''
    RETURNING 1
  )
  SELECT count(*)::int AS deleted FROM deleted`;
