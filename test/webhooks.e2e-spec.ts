@@ -339,32 +339,71 @@ describe('webhooks', () => {
     }
   }, 60_000);
 
+  it('keep dead deliveries a week, then prune them a batch at a time', async () => {
+    const receiver = await startReceiver(() => 204);
+    const first = await createTestApp();
+    let second: TestApp | null = null;
+    try {
+      const user = await registerUser(first.url);
+      await first.stop();
+      await queryRows(first.databaseUrl, 'DELETE FROM webhook_outbox');
+      // Dead for 8 days (more than one pruning statement deletes), and one dead for 6.
+      await queryRows(
+        first.databaseUrl,
+        `INSERT INTO webhook_outbox (event_type, user_id, at, attempts, last_error, dead_at)
+         SELECT 'login', $1, now() - interval '9 days', 20, 'HTTP 503',
+                now() - CASE WHEN n = 0 THEN interval '6 days' ELSE interval '8 days' END
+           FROM generate_series(0, 1200) n`,
+        [user.tokens.user.id],
+      );
+      second = await createTestApp({
+        databaseUrl: first.databaseUrl,
+        env: webhookEnv(receiver.url),
+      });
+      const pruned = () => jsonLogs(second!).find((line) => line.msg === 'Webhook outbox pruned');
+      await waitFor('the week-old dead deliveries pruned', () => pruned() !== undefined);
+      expect(pruned()).toMatchObject({ deleted: 1200 });
+      const left = await queryRows<{ days: number }>(
+        first.databaseUrl,
+        `SELECT extract(day FROM now() - dead_at)::int AS days FROM webhook_outbox`,
+      );
+      expect(left).toEqual([{ days: 6 }]);
+    } finally {
+      await second?.close();
+      await first.close();
+      await receiver.close();
+    }
+  });
+
   it('are off without WEBHOOK_URL, and the outbox keeps no more than the last 24 h', async () => {
     const first = await createTestApp();
     let second: TestApp | null = null;
     try {
       const user = await registerUser(first.url);
+      // More events over a day old than one pruning statement deletes.
       await queryRows(
         first.databaseUrl,
-        `INSERT INTO security_events (user_id, type, at) VALUES ($1, 'login', now() - interval '25 hours')`,
+        `INSERT INTO security_events (user_id, type, at)
+         SELECT $1, 'login', now() - interval '25 hours' FROM generate_series(1, 2500)`,
         [user.tokens.user.id],
       );
       const outbox = () =>
-        queryRows<{ type: string; attempts: number }>(
+        queryRows<{ type: string; attempts: number; count: number }>(
           first.databaseUrl,
-          'SELECT event_type AS type, attempts FROM webhook_outbox ORDER BY at',
+          `SELECT event_type AS type, attempts, count(*)::int AS count FROM webhook_outbox
+            GROUP BY 1, 2 ORDER BY 1`,
         );
       expect(await outbox()).toEqual([
-        { type: 'login', attempts: 0 },
-        { type: 'registered', attempts: 0 },
+        { type: 'login', attempts: 0, count: 2500 },
+        { type: 'registered', attempts: 0, count: 1 },
       ]);
       await first.stop();
       // Pruning runs at start, then hourly.
       second = await createTestApp({ databaseUrl: first.databaseUrl });
       const pruned = () => jsonLogs(second!).find((line) => line.msg === 'Webhook outbox pruned');
-      await waitFor('the old event pruned', () => pruned() !== undefined);
-      expect(pruned()).toMatchObject({ deleted: 1 });
-      expect(await outbox()).toEqual([{ type: 'registered', attempts: 0 }]);
+      await waitFor('the old events pruned', () => pruned() !== undefined);
+      expect(pruned()).toMatchObject({ deleted: 2500 });
+      expect(await outbox()).toEqual([{ type: 'registered', attempts: 0, count: 1 }]);
     } finally {
       await second?.close();
       await first.close();

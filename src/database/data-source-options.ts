@@ -1,10 +1,11 @@
 import type { DataSourceOptions } from 'typeorm';
 import { SESSION_AUTH_ENTITIES, SESSION_AUTH_MIGRATIONS } from '@session-service/nestjs';
 import { WebhookOutbox1796551200000 } from './migrations/1796551200000-webhook-outbox';
+import { WebhookOutboxPruneIndexes1796554200000 } from './migrations/1796554200000-webhook-outbox-prune-indexes';
 import { TypeOrmLogger } from './typeorm-logger';
 
 /** The service's own tables, after the library's (TypeORM runs them in timestamp order). */
-const SERVICE_MIGRATIONS = [WebhookOutbox1796551200000];
+const SERVICE_MIGRATIONS = [WebhookOutbox1796551200000, WebhookOutboxPruneIndexes1796554200000];
 
 /**
  * How long the service waits for any one answer from PostgreSQL. Without it, a query sent on a

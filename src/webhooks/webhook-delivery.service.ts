@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
 import { AppConfig } from '../config/app-config';
@@ -17,6 +18,10 @@ const HOUR = 3_600_000;
 const PRUNE_INTERVAL_MS = HOUR;
 /** How long a dead delivery stays in the outbox for an operator to look at. */
 const DEAD_RETENTION_MS = 7 * 24 * HOUR;
+/** Rows a pruning statement deletes at most: no statement or lock grows with the outbox. */
+const PRUNE_BATCH = 1_000;
+/** Between two pruning statements, this many times as long as the last one took. */
+const PRUNE_REST_FACTOR = 3;
 
 interface Target {
   url: string;
@@ -37,6 +42,7 @@ export class WebhookDeliveryService implements OnApplicationBootstrap, OnModuleD
   private readonly inFlight = new Set<AbortController>();
   private stopping = false;
   private round: Promise<void> = Promise.resolve();
+  private pruning: Promise<void> | null = null;
   private pollTimer?: NodeJS.Timeout;
   private pruneTimer?: NodeJS.Timeout;
   /** Logs an unreachable outbox once per outage rather than every second. */
@@ -53,8 +59,8 @@ export class WebhookDeliveryService implements OnApplicationBootstrap, OnModuleD
   }
 
   onApplicationBootstrap(): void {
-    void this.prune();
-    this.pruneTimer = setInterval(() => void this.prune(), PRUNE_INTERVAL_MS).unref();
+    this.startPrune();
+    this.pruneTimer = setInterval(() => this.startPrune(), PRUNE_INTERVAL_MS).unref();
     if (this.target) this.schedule(this.target, 0);
   }
 
@@ -68,20 +74,36 @@ export class WebhookDeliveryService implements OnApplicationBootstrap, OnModuleD
     clearTimeout(this.pollTimer);
     clearInterval(this.pruneTimer);
     for (const controller of this.inFlight) controller.abort();
-    await this.round;
+    await Promise.all([this.round, this.pruning]);
+  }
+
+  /** One prune at a time: a slow one is not joined by the next hour's. */
+  private startPrune(): void {
+    this.pruning ??= this.prune().finally(() => (this.pruning = null));
   }
 
   /**
    * With webhooks off nothing delivers the outbox, so nothing older than the retry horizon is
    * kept (such an event could get one attempt at most): a day of events at most, delivered if
-   * webhooks are turned on within it. With them on, dead deliveries are kept a week.
+   * webhooks are turned on within it. With them on, dead deliveries are kept a week. A batch at a
+   * time through an index, resting between two, until a batch comes back short or the service
+   * stops: however much there is, no statement outgrows the query timeout.
    */
   private async prune(): Promise<void> {
     const now = Date.now();
+    const deleteBatch = this.target
+      ? (limit: number) => this.outbox.deleteDeadBefore(new Date(now - DEAD_RETENTION_MS), limit)
+      : (limit: number) =>
+          this.outbox.deleteRecordedBefore(new Date(now - RETRY_HORIZON_MS), limit);
     try {
-      const deleted = this.target
-        ? await this.outbox.deleteDeadBefore(new Date(now - DEAD_RETENTION_MS))
-        : await this.outbox.deleteRecordedBefore(new Date(now - RETRY_HORIZON_MS));
+      let deleted = 0;
+      for (;;) {
+        const started = performance.now();
+        const batch = await deleteBatch(PRUNE_BATCH);
+        deleted += batch;
+        if (batch < PRUNE_BATCH || this.stopping) break;
+        await sleep(PRUNE_REST_FACTOR * (performance.now() - started));
+      }
       if (deleted) this.logger.log({ msg: 'Webhook outbox pruned', deleted });
     } catch (error) {
       this.logger.warn({

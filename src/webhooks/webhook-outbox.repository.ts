@@ -61,15 +61,27 @@ const BURY = `UPDATE webhook_outbox SET dead_at = now(), last_error = $3
 /** Parameters: id, attempts. An attempt abandoned at shutdown is due again at once. */
 const RELEASE = `UPDATE webhook_outbox SET next_attempt_at = now() WHERE id = $1 AND attempts = $2`;
 
-/** Parameter: the cutoff. */
-const DELETE_DEAD_BEFORE = `WITH deleted AS (
-   DELETE FROM webhook_outbox WHERE dead_at < $1 RETURNING 1
+/**
+ * Parameters: the cutoff, the batch size. Dead deliveries through their partial index, a batch at
+ * a time; instances pruning at once take different rows (SKIP LOCKED).
+ */
+const DELETE_DEAD_BEFORE = `WITH doomed AS (
+   SELECT id FROM webhook_outbox WHERE dead_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED
+ ), deleted AS (
+   DELETE FROM webhook_outbox o USING doomed d WHERE o.id = d.id
+   RETURNING 1
  )
  SELECT count(*)::int AS count FROM deleted`;
 
-/** Parameter: the cutoff. */
-const DELETE_RECORDED_BEFORE = `WITH deleted AS (
-   DELETE FROM webhook_outbox WHERE at < $1 RETURNING 1
+/**
+ * Parameters: the cutoff, the batch size. Events recorded before the cutoff, through the index on
+ * `at`, a batch at a time; a row a delivery attempt holds is left for the next prune.
+ */
+const DELETE_RECORDED_BEFORE = `WITH doomed AS (
+   SELECT id FROM webhook_outbox WHERE at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED
+ ), deleted AS (
+   DELETE FROM webhook_outbox o USING doomed d WHERE o.id = d.id
+   RETURNING 1
  )
  SELECT count(*)::int AS count FROM deleted`;
 
@@ -98,12 +110,14 @@ export class WebhookOutboxRepository {
     await this.dataSource.query(RELEASE, [delivery.id, delivery.attempts]);
   }
 
-  deleteDeadBefore(cutoff: Date): Promise<number> {
-    return this.count(DELETE_DEAD_BEFORE, [cutoff]);
+  /** Deletes at most `limit` deliveries that died before `cutoff`; how many. */
+  deleteDeadBefore(cutoff: Date, limit: number): Promise<number> {
+    return this.count(DELETE_DEAD_BEFORE, [cutoff, limit]);
   }
 
-  deleteRecordedBefore(cutoff: Date): Promise<number> {
-    return this.count(DELETE_RECORDED_BEFORE, [cutoff]);
+  /** Deletes at most `limit` events recorded before `cutoff`; how many. */
+  deleteRecordedBefore(cutoff: Date, limit: number): Promise<number> {
+    return this.count(DELETE_RECORDED_BEFORE, [cutoff, limit]);
   }
 
   private async count(sql: string, params: unknown[]): Promise<number> {
