@@ -52,9 +52,10 @@ export interface HousekeepingCounts {
  * lockout counters whose window has closed, and the revocation feed's events past their `until`
  * (no access token they concern is alive); and, with the built-in accounts, finishes the deletion
  * of an account whose deletion was interrupted after it was closed. Each in batches found through
- * an index, skipping rows a refresh or revocation holds, so it never blocks a user and several
- * instances can run it at once. Runs at start, then every hour, on a timer of its own that never keeps the process alive:
- * no scheduler module is imposed on the app.
+ * an index, skipping any row a transaction holds (a refresh, a revocation, a sign-in's lockout
+ * counter, another instance's batch), so it never waits for a user and several instances can run
+ * it at once. Runs at start, then every hour, on a timer of its own that never keeps the process
+ * alive: no scheduler module is imposed on the app.
  */
 @Injectable()
 export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdown {
